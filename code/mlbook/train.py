@@ -1,0 +1,163 @@
+"""How a classifier is trained: ``fit`` (the book's one training loop), ``evaluate`` and ``predict``.
+
+Introduced in softmax 回归; every image chapter after it trains through ``fit``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from mlbook import runtime
+from mlbook.data import batches
+from mlbook.report import Text
+
+
+@dataclasses.dataclass
+class History:
+    """Per-epoch figures of one ``fit`` run."""
+
+    device: str
+    train_loss: list[float] = dataclasses.field(default_factory=list)
+    train_acc: list[float] = dataclasses.field(default_factory=list)
+    test_acc: list[float] = dataclasses.field(default_factory=list)
+    examples_per_sec: list[float] = dataclasses.field(default_factory=list)
+    seconds: list[float] = dataclasses.field(default_factory=list)
+
+    def summary(self) -> str:
+        """d2l's familiar result line, for the last epoch."""
+        speed = sorted(self.examples_per_sec)[len(self.examples_per_sec) // 2]  # median epoch
+        return (f"loss {self.train_loss[-1]:.3f}, train acc {self.train_acc[-1]:.3f}, "
+                f"test acc {self.test_acc[-1]:.3f}; {speed:.0f} examples/sec on {self.device}")
+
+
+def prepare(x: torch.Tensor, resize: int | None = None) -> torch.Tensor:
+    """A batch as the network sees it: uint8 pixels scaled to [0, 1], a channel axis, optionally resized."""
+    if x.dtype == torch.uint8:
+        x = x.float().div_(255)
+    if x.ndim == 3:
+        x = x.unsqueeze(1)  # (B, H, W) -> (B, 1, H, W)
+    if resize is not None:
+        if x.ndim != 4:
+            raise ValueError(f"resize needs image batches (B, C, H, W), got shape {tuple(x.shape)}")
+        x = F.interpolate(x, size=(resize, resize), mode="bilinear", align_corners=False)
+    return x
+
+
+@torch.no_grad()
+def predict(net: nn.Module, X: torch.Tensor, *, batch_size: int = 1024, resize: int | None = None,
+            device: torch.device | None = None) -> torch.Tensor:
+    """Predicted class indices for ``X`` (on the CPU), with the network in ``eval()`` mode."""
+    device = device or next(net.parameters()).device
+    was_training = net.training
+    net.eval()
+    try:
+        out = [net(prepare(X[i:i + batch_size].to(device), resize)).argmax(dim=1).cpu()
+               for i in range(0, len(X), batch_size)]
+    finally:
+        net.train(was_training)
+    return torch.cat(out)
+
+
+def evaluate(net: nn.Module, X: torch.Tensor, y: torch.Tensor, **kwargs) -> float:
+    """Accuracy of ``net`` on ``(X, y)``; keyword arguments as for ``predict``."""
+    return (predict(net, X, **kwargs) == y.cpu()).float().mean().item()
+
+
+class _Progress:
+    """Live progress for a person watching (a Jupyter display or a terminal line); silent otherwise.
+
+    In Jupyter the same display is updated in place, so an executed notebook keeps only its final text.
+    """
+
+    def __init__(self) -> None:
+        self.handle = None
+        self.tty = False
+        self.last = 0.0
+        try:
+            from IPython import get_ipython
+            shell = get_ipython()
+        except ImportError:
+            shell = None
+        if shell is not None and "IPKernelApp" in shell.config:
+            from IPython.display import display
+            self.handle = display(Text(""), display_id=True)
+        else:
+            self.tty = sys.stdout.isatty()
+
+    def update(self, text: str, force: bool = False) -> None:
+        now = time.perf_counter()
+        if not force and now - self.last < 0.5:
+            return
+        self.last = now
+        if self.handle is not None:
+            self.handle.update(Text(text))
+        elif self.tty:
+            print("\r" + text.ljust(100), end="", flush=True)
+
+    def close(self, text: str) -> None:
+        if self.handle is not None:
+            self.handle.update(Text(text))
+        else:
+            print(("\r" if self.tty else "") + text.ljust(100 if self.tty else 0))
+
+
+def fit(net: nn.Module, train: tuple[torch.Tensor, torch.Tensor], test: tuple[torch.Tensor, torch.Tensor], *,
+        epochs: int, lr: float | None = None, batch_size: int = 256,
+        optimizer: torch.optim.Optimizer | None = None, loss_fn: nn.Module | None = None,
+        resize: int | None = None, device: torch.device | None = None,
+        generator: torch.Generator | None = None) -> History:
+    """Train a classifier with minibatch SGD (or ``optimizer``) and return its per-epoch history.
+
+    The data moves to the device once and is shuffled, batched and resized there.
+    """
+    if (lr is None) == (optimizer is None):
+        raise ValueError("give exactly one of lr (plain SGD) or optimizer")
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}")
+    device = device or runtime.device()
+    net.to(device)
+    optimizer = optimizer or torch.optim.SGD(net.parameters(), lr=lr)
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    X, y = (t.to(device) for t in train)
+    X_test, y_test = test
+    print(f"profile {runtime.profile()}, {len(X)} training images, {epochs} epochs, batch size {batch_size}")
+    history = History(device=str(device))
+    progress = _Progress()
+    n_batches = math.ceil(len(X) / batch_size)
+    for epoch in range(epochs):
+        net.train()
+        start = time.perf_counter()
+        loss_sum = torch.zeros((), device=device)
+        correct = torch.zeros((), device=device)
+        for i, (xb, yb) in enumerate(batches(X, y, batch_size=batch_size, generator=generator)):
+            logits = net(prepare(xb, resize))
+            loss = loss_fn(logits, yb)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            loss_sum += loss.detach() * len(yb)
+            correct += (logits.argmax(dim=1) == yb).sum()
+            if progress.handle is not None or progress.tty:
+                progress.update(f"epoch {epoch + 1}/{epochs}, batch {i + 1}/{n_batches}, loss {loss.item():.3f}")
+        train_loss = loss_sum.item() / len(X)  # one synchronisation per epoch, not per batch
+        if not math.isfinite(train_loss):
+            raise FloatingPointError(f"the training loss became {train_loss} in epoch {epoch + 1}; "
+                                     f"lower the learning rate or check the input scaling")
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        seconds = time.perf_counter() - start
+        history.train_loss.append(train_loss)
+        history.train_acc.append(correct.item() / len(X))
+        history.test_acc.append(evaluate(net, X_test, y_test, resize=resize, device=device))
+        history.examples_per_sec.append(len(X) / seconds)
+        history.seconds.append(seconds)
+        progress.update(f"epoch {epoch + 1}/{epochs}: {history.summary()}", force=True)
+    progress.close(history.summary())
+    return history
