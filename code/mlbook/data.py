@@ -35,7 +35,7 @@ class DataError(RuntimeError):
 def candidate_dirs() -> list[Path]:
     """The folders searched, in order: ``$MLBOOK_DATA``, ``data/`` in the repo, the Debian package's folder."""
     dirs = [Path(os.environ["MLBOOK_DATA"])] if os.environ.get("MLBOOK_DATA") else []
-    return dirs + [REPO_DIR, SYSTEM_DIR]
+    return [*dirs, REPO_DIR, SYSTEM_DIR]
 
 
 def _find(stem: str, folder: Path) -> Path | None:
@@ -77,7 +77,7 @@ def read_idx(path: Path, expected_dims: int, expected_count: int | None = None) 
     return torch.frombuffer(bytearray(raw[header:]), dtype=torch.uint8).reshape(shape)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load(split: str, folder: str) -> tuple[torch.Tensor, torch.Tensor]:
     img_stem, lab_stem, count = FILES[split]
     images = read_idx(_find(img_stem, Path(folder)), 3, count)

@@ -1,0 +1,80 @@
+"""Checks of the built book in _build/html: run by `make test` right after `make book`."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+
+pytestmark = pytest.mark.book
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+    for part in toc["parts"]:
+        files += [chapter["file"] for chapter in part["chapters"]]
+    return files
+
+
+def page(docname: str) -> str:
+    path = HTML / f"{docname}.html"
+    assert path.is_file(), f"{path} was not built: run `make book` first"
+    return path.read_text(encoding="utf-8")
+
+
+def has_code(docname: str) -> bool:
+    return "```{code-cell}" in (ROOT / f"{docname}.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("docname", toc_files())
+def test_page_is_built_without_errors(docname):
+    html = page(docname)
+    assert "Traceback" not in html
+    assert "missing from font" not in html and "missing from current font" not in html
+    assert 'class="output stderr"' not in html
+    if has_code(docname):
+        assert "cell_output" in html, f"{docname} shows no executed output"
+
+
+@pytest.mark.parametrize("docname", toc_files())
+def test_every_referenced_image_exists(docname):
+    html = page(docname)
+    base = (HTML / docname).parent
+    for src in re.findall(r'<img [^>]*src="([^"]+)"', html):
+        if src.startswith(("http:", "https:", "data:")):
+            continue
+        assert (base / src).resolve().is_file(), f"{docname} references a missing image {src}"
+
+
+def test_figures_are_svg():
+    images = [p for p in (HTML / "_images").iterdir() if p.suffix in {".png", ".svg", ".jpg"}]
+    assert images, "the book has no figures"
+    assert all(p.suffix == ".svg" for p in images), [p.name for p in images if p.suffix != ".svg"]
+
+
+def search_index() -> dict:
+    text = (HTML / "searchindex.js").read_text(encoding="utf-8")
+    return json.loads(text[text.index("(") + 1: text.rindex(")")])
+
+
+@pytest.mark.parametrize(("word", "docname"), [("范数", "book/basics/linear-algebra"),
+                                               ("贝叶斯", "book/basics/probability")])
+def test_search_finds_chinese_words(word, docname):
+    index = search_index()
+    hits = index["terms"].get(word)
+    assert hits is not None, f"{word!r} is not in the search index (is jieba installed?)"
+    hits = hits if isinstance(hits, list) else [hits]
+    assert index["docnames"].index(docname) in hits
+
+
+def test_execution_report_names_a_device_for_every_chapter():
+    html = page("book/appendix/execution-report")
+    devices = re.findall(r'pasted-text">([^<]*)</span>', html)
+    chapters = [f for f in toc_files()[1:] if "appendix" not in f]
+    assert len(devices) == 4 * len(chapters)
+    assert set(devices[::4]) <= {"cpu", "cuda:0", "mps"}

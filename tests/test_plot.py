@@ -1,0 +1,75 @@
+import io
+import warnings
+
+import matplotlib
+import matplotlib.pyplot as plt
+import pytest
+import torch
+
+from mlbook import plot
+from mlbook.train import History
+
+
+@pytest.fixture(autouse=True)
+def style():
+    with matplotlib.rc_context(), warnings.catch_warnings():
+        plot.setup()
+        yield
+        plt.close("all")
+
+
+def svg_of(fig) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    return buf.getvalue()
+
+
+def test_chinese_text_draws_without_missing_glyphs():
+    fig, ax = plt.subplots()
+    ax.set_title("训练损失与测试准确率 −0.5")
+    ax.set_xlabel("迭代周期")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        svg = svg_of(fig)
+    assert "<path" in svg  # text is drawn as outlines
+
+
+def test_a_missing_glyph_is_an_error():
+    fig, ax = plt.subplots()
+    ax.set_title("\U0001f9ea")  # an emoji that neither the CJK font nor DejaVu Sans has
+    with pytest.raises(UserWarning, match="missing from"):
+        svg_of(fig)
+
+
+def test_style_uses_a_cjk_font_first():
+    assert matplotlib.rcParams["font.sans-serif"][0] == plot.cjk_font()
+    assert matplotlib.rcParams["svg.fonttype"] == "path"
+
+
+def test_cjk_font_missing_says_how_to_install(monkeypatch):
+    monkeypatch.setattr(plot, "CJK_FONTS", ("No Such Font",))
+    with pytest.raises(RuntimeError, match="fonts-noto-cjk"):
+        plot.cjk_font()
+
+
+def test_history_draws_two_panels_with_all_points():
+    h = History(device="cpu", train_loss=[1.0, 0.5, 0.3], train_acc=[0.5, 0.7, 0.8], test_acc=[0.5, 0.6, 0.7],
+                examples_per_sec=[1.0] * 3, seconds=[1.0] * 3)
+    fig = plot.history(h)
+    left, right = fig.axes
+    assert [len(line.get_xdata()) for line in left.lines] == [3]
+    assert [line.get_label() for line in right.lines] == ["训练准确率", "测试准确率"]
+    assert list(right.lines[1].get_ydata()) == [0.5, 0.6, 0.7]
+
+
+def test_image_grid_lays_out_and_titles():
+    images = torch.zeros(10, 28, 28, dtype=torch.uint8)
+    fig = plot.image_grid(images, [f"图{i}" for i in range(10)], ncols=4, title_colors=["red"] * 10)
+    assert len(fig.axes) == 12  # 3 rows of 4, two left empty
+    titled = [ax for ax in fig.axes if ax.get_title()]
+    assert len(titled) == 10 and titled[0].title.get_color() == "red"
+
+
+def test_curves_log_scale_and_labels():
+    ax = plot.curves({"a": [1, 10, 100]}, ylabel="损失", logy=True, x0=0)
+    assert ax.get_yscale() == "log" and list(ax.lines[0].get_xdata()) == [0, 1, 2]
