@@ -78,3 +78,12 @@ def test_execution_report_names_a_device_for_every_chapter():
     chapters = [f for f in toc_files()[1:] if "appendix" not in f]
     assert len(devices) == 4 * len(chapters)
     assert set(devices[::4]) <= {"cpu", "cuda:0", "mps"}
+
+
+@pytest.mark.parametrize("docname", ["book/linear/softmax-regression", "book/mlp/mlp"])
+def test_training_pages_show_the_result_line(docname):
+    text = re.sub(r"<[^>]+>", "", page(docname))
+    assert re.search(r"profile (full|quick), \d+ training images, \d+ epochs", text)
+    assert re.search(r"loss \d\.\d{3}, train acc \d\.\d{3}, test acc \d\.\d{3}; \d+ examples/sec on (cpu|cuda:0|mps)",
+                     text)
+    assert "batch 1/" not in text  # no live-progress residue in the built page

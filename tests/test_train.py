@@ -108,3 +108,21 @@ def test_fit_resizes_on_the_fly():
     net = nn.Sequential(nn.Flatten(), nn.Linear(64, 3))  # 8x8 after resizing
     h = train.fit(net, (X, y), (X, y), epochs=1, lr=0.1, resize=8)
     assert len(h.test_acc) == 1
+
+
+def test_terminal_shows_live_progress(monkeypatch, capsys):
+    """A person in a terminal sees the line rewritten in place; the final line is the result."""
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    X, y = blobs(64)
+    h = train.fit(nn.Sequential(nn.Flatten(), nn.Linear(16, 3)), (X, y), (X, y), epochs=2, lr=0.1)
+    out = capsys.readouterr().out
+    assert "\repoch 2/2: " in out
+    assert out.rstrip().endswith(h.summary())
+
+
+def test_piped_output_has_no_progress_noise(capsys):
+    X, y = blobs(64)
+    h = train.fit(nn.Sequential(nn.Flatten(), nn.Linear(16, 3)), (X, y), (X, y), epochs=2, lr=0.1)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and "\r" not in "".join(lines)
+    assert lines[1] == h.summary()
