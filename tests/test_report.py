@@ -14,9 +14,9 @@ def test_banner_prints_and_glues_where_it_ran(monkeypatch, capsys):
     monkeypatch.setenv("MLBOOK_PROFILE", "quick")
     glued = {}
     monkeypatch.setattr(report, "_glue", glued.update)
-    info = report.banner()
+    report.banner()
     report.finish()
-    assert "on cpu" in capsys.readouterr().out and info["profile"] == "quick"
+    assert "on cpu" in capsys.readouterr().out 
     assert glued["exec_device"] == "cpu" and glued["exec_profile"] == "quick"
     assert float(glued["exec_seconds"]) >= 0
 

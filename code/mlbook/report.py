@@ -19,7 +19,7 @@ class Text:
         return self.text
 
 
-def banner() -> dict[str, str]:
+def banner() -> None:
     """Print and glue where this chapter executes (device, profile, time); start the chapter's clock."""
     global _started
     _started = time.perf_counter()
@@ -27,7 +27,7 @@ def banner() -> dict[str, str]:
     print(f"executed {info['time']} on {info['device']} ({info['device_name']}), profile {info['profile']}, "
           f"torch {info['torch']}, {info['threads']} CPU threads")
     _glue({"exec_device": info["device"], "exec_profile": info["profile"], "exec_time": info["time"]})
-    return info
+    return None
 
 
 def finish() -> None:
