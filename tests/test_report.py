@@ -16,7 +16,7 @@ def test_banner_prints_and_glues_where_it_ran(monkeypatch, capsys):
     monkeypatch.setattr(report, "_glue", glued.update)
     report.banner()
     report.finish()
-    assert "on cpu" in capsys.readouterr().out 
+    assert "on cpu" in capsys.readouterr().out
     assert glued["exec_device"] == "cpu" and glued["exec_profile"] == "quick"
     assert float(glued["exec_seconds"]) >= 0
 

@@ -27,7 +27,6 @@ def banner() -> None:
     print(f"executed {info['time']} on {info['device']} ({info['device_name']}), profile {info['profile']}, "
           f"torch {info['torch']}, {info['threads']} CPU threads")
     _glue({"exec_device": info["device"], "exec_profile": info["profile"], "exec_time": info["time"]})
-    return None
 
 
 def finish() -> None:
