@@ -1,0 +1,104 @@
+"""What a chapter's executed outputs depend on, so the build's cache knows when they are stale.
+
+Jupyter Book's execution cache keys a chapter on its code cells alone. This Sphinx extension appends one
+hidden cell to every chapter that holds a fingerprint of what else its outputs depend on: the ``mlbook``
+modules it imports (directly or through other helpers), the pinned packages, and the data files where the
+chapter reads data. Change one of them and exactly the chapters that depend on it execute again.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import re
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_DIR = PACKAGE_DIR.parents[1]
+CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+MARKER = "# mlbook dependency fingerprint"
+
+
+def _imports(tree: ast.AST, package: str) -> set[str]:
+    """``mlbook`` modules named by the imports in ``tree`` (``import mlbook.x``, ``from mlbook import x``)."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.split(".")[0] == package}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == package:
+            found.add(node.module)
+            found |= {f"{node.module}.{a.name}" for a in node.names}
+    return found
+
+
+def _module_file(name: str, package_dir: Path) -> Path | None:
+    parts = name.split(".")[1:]
+    if not parts:
+        return package_dir / "__init__.py"
+    path = package_dir.joinpath(*parts)
+    for candidate in (path.with_suffix(".py"), path / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None  # a name imported from a module (a function), not a module itself
+
+
+def modules_used(code: str, package_dir: Path = PACKAGE_DIR) -> list[Path]:
+    """The package's module files that ``code`` needs, following imports between the modules."""
+    package = package_dir.name
+    try:
+        todo = _imports(ast.parse(code), package)
+    except SyntaxError:  # IPython magics: fall back to a line-by-line scan
+        todo = set()
+        for line in code.splitlines():
+            try:
+                todo |= _imports(ast.parse(line.strip()), package)
+            except SyntaxError:
+                continue
+    seen: dict[Path, None] = {}
+    while todo:
+        path = _module_file(todo.pop(), package_dir)
+        if path is None or path in seen:
+            continue
+        seen[path] = None
+        todo |= _imports(ast.parse(path.read_text(encoding="utf-8")), package)
+    return sorted(seen)
+
+
+def fingerprint(chapter_source: str, package_dir: Path = PACKAGE_DIR,
+                requirements: Path = REPO_DIR / "requirements.txt") -> str:
+    """A short hash of everything beyond its own code that a chapter's outputs depend on."""
+    code = "\n".join(CODE_CELL.findall(chapter_source))
+    digest = hashlib.sha256()
+    modules = modules_used(code, package_dir)
+    for path in modules:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    if requirements.is_file():
+        digest.update(requirements.read_bytes())
+    if any(p.name == "data.py" for p in modules):
+        digest.update(_data_identity().encode())
+    return digest.hexdigest()[:16]
+
+
+def _data_identity() -> str:
+    """Where the data set is and the size and time of each file: cheap, and changes when a file does."""
+    from mlbook import data
+
+    try:
+        folder = data.find_dir()
+    except data.DataError:
+        return "no data"
+    return "|".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(folder.iterdir()))
+
+
+def _add_fingerprint(app, docname: str, source: list[str]) -> None:
+    text = source[0]
+    if "```{code-cell}" not in text or MARKER in text:
+        return
+    cell = f"\n\n```{{code-cell}} ipython3\n:tags: [remove-cell]\n{MARKER}: {fingerprint(text)}\n```\n"
+    source[0] = text.rstrip("\n") + cell
+
+
+def setup(app):
+    """Sphinx entry point (listed in ``_config.yml``)."""
+    app.connect("source-read", _add_fingerprint)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
