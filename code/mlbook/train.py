@@ -115,7 +115,8 @@ def fit(net: nn.Module, train: tuple[torch.Tensor, torch.Tensor], test: tuple[to
         generator: torch.Generator | None = None) -> History:
     """Train a classifier with minibatch SGD (or ``optimizer``) and return its per-epoch history.
 
-    The data moves to the device once and is shuffled, batched and resized there.
+    The data moves to the device once and is shuffled, batched and resized there. ``train_acc`` is the running
+    accuracy over each epoch in ``train()`` mode (dropout on); ``test_acc`` is measured in ``eval()`` mode.
     """
     if (lr is None) == (optimizer is None):
         raise ValueError("give exactly one of lr (plain SGD) or optimizer")
