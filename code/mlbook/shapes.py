@@ -1,0 +1,53 @@
+"""How shapes are computed: the convolution output-size formula and layer-by-layer shape tables (卷积 chapters)."""
+
+from __future__ import annotations
+
+import sympy as sp
+import torch
+from torch import nn
+
+
+def conv_out(n: int, kernel: int, padding: int = 0, stride: int = 1, dilation: int = 1) -> int:
+    """Output length along one axis of a convolution or pooling layer, as PyTorch computes it.
+
+    ``padding`` is added on EACH side (PyTorch's ``padding=p``), so the padded length is ``n + 2p``.
+    """
+    for name, value, low in (("n", n, 1), ("kernel", kernel, 1), ("stride", stride, 1), ("dilation", dilation, 1),
+                             ("padding", padding, 0)):
+        if int(value) != value or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    span = dilation * (kernel - 1) + 1  # the input length one output element sees
+    if span > n + 2 * padding:
+        raise ValueError(f"the kernel spans {span} elements but the padded input has only {n + 2 * padding} "
+                         f"(n={n}, padding={padding} per side): use a smaller kernel or more padding")
+    return (n + 2 * padding - span) // stride + 1
+
+
+def conv_out_symbolic() -> tuple[sp.Expr, tuple[sp.Symbol, ...]]:
+    """The same formula as a sympy expression in ``n, k, p, s, d`` (padding ``p`` per side)."""
+    n, k, p, s, d = sp.symbols("n k p s d", integer=True, positive=True)
+    return sp.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1, (n, k, p, s, d)
+
+
+def shape_table(model: nn.Module, input_shape: tuple[int, ...]) -> list[tuple[str, str, tuple[int, ...], int]]:
+    """``(name, layer type, output shape, parameters)`` for each leaf module, from one forward pass on zeros."""
+    rows: list[tuple[str, str, tuple[int, ...], int]] = []
+    hooks = []
+    for name, module in model.named_modules():
+        if next(module.children(), None) is not None:
+            continue  # containers: their leaves report
+
+        def record(mod, _inputs, output, name=name):
+            rows.append((name, type(mod).__name__, tuple(output.shape), sum(p.numel() for p in mod.parameters())))
+
+        hooks.append(module.register_forward_hook(record))
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(torch.zeros(input_shape))
+    finally:
+        for hook in hooks:
+            hook.remove()
+        model.train(was_training)
+    return rows
