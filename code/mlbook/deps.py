@@ -64,37 +64,57 @@ def modules_used(code: str, package_dir: Path = PACKAGE_DIR) -> list[Path]:
     return sorted(seen)
 
 
+def dependencies(chapter_source: str, package_dir: Path = PACKAGE_DIR,
+                 requirements: Path = REPO_DIR / "requirements.txt") -> list[Path]:
+    """The files beyond its own text that a chapter's outputs depend on."""
+    code = "\n".join(CODE_CELL.findall(chapter_source))
+    files = modules_used(code, package_dir)
+    if requirements.is_file():
+        files.append(requirements)
+    if any(p.name == "data.py" for p in files):
+        files += _data_files()
+    return files
+
+
 def fingerprint(chapter_source: str, package_dir: Path = PACKAGE_DIR,
                 requirements: Path = REPO_DIR / "requirements.txt") -> str:
     """A short hash of everything beyond its own code that a chapter's outputs depend on."""
-    code = "\n".join(CODE_CELL.findall(chapter_source))
     digest = hashlib.sha256()
-    modules = modules_used(code, package_dir)
-    for path in modules:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    if requirements.is_file():
-        digest.update(requirements.read_bytes())
-    if any(p.name == "data.py" for p in modules):
-        digest.update(_data_identity().encode())
+    for path in dependencies(chapter_source, package_dir, requirements):
+        stat = path.stat()
+        if path.suffix == ".gz":  # large data files: their identity, not their bytes
+            digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        else:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
-def _data_identity() -> str:
-    """Where the data set is and the size and time of each file: cheap, and changes when a file does."""
+def _data_files() -> list[Path]:
+    """The data set's files where the chapters will find them (none if it is missing)."""
     from mlbook import data
 
     try:
         folder = data.find_dir()
     except data.DataError:
-        return "no data"
-    return "|".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(folder.iterdir()))
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file())
 
 
 def _add_fingerprint(app, docname: str, source: list[str]) -> None:
     text = source[0]
     if "```{code-cell}" not in text or MARKER in text:
         return
-    cell = f"\n\n```{{code-cell}} ipython3\n:tags: [remove-cell]\n{MARKER}: {fingerprint(text)}\n```\n"
+    # The book's root is the repository's root: its helpers and pins are read from there.
+    root = Path(app.srcdir) if app is not None else REPO_DIR
+    package_dir = root / "code" / "mlbook"
+    package_dir = package_dir if package_dir.is_dir() else PACKAGE_DIR
+    digest = fingerprint(text, package_dir, root / "requirements.txt")
+    if app is not None:
+        # Sphinx reads a page again only when the page or a noted dependency changes: note them all,
+        # so a changed helper brings the page back here and its new fingerprint misses the cache.
+        for path in dependencies(text, package_dir, root / "requirements.txt"):
+            app.env.note_dependency(str(path))
+    cell = f"\n\n```{{code-cell}} ipython3\n:tags: [remove-cell]\n{MARKER}: {digest}\n```\n"
     source[0] = text.rstrip("\n") + cell
 
 

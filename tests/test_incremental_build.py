@@ -1,0 +1,86 @@
+"""The execution cache re-runs exactly the chapters whose dependencies changed (a small scratch book)."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
+
+NOTEBOOK = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+    format_version: 0.13
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# {title}
+
+{prose}
+
+```{{code-cell}} ipython3
+{code}
+```
+"""
+
+
+def write_book(root: Path) -> None:
+    (root / "_config.yml").write_text(
+        "title: scratch\nonly_build_toc_files: true\nexclude_patterns: [code, _build]\n"
+        "execute:\n  execute_notebooks: cache\n  cache: _build/.jupyter_cache\n"
+        "sphinx:\n  extra_extensions: [mlbook.deps]\n", encoding="utf-8")
+    (root / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: uses_select\n"
+                                   "  - file: plain\n", encoding="utf-8")
+    (root / "intro.md").write_text("# Intro\n\nNo code here.\n", encoding="utf-8")
+    (root / "uses_select.md").write_text(NOTEBOOK.format(title="A", prose="Prose of A.",
+                                                         code="from mlbook import select\nprint(1)"),
+                                         encoding="utf-8")
+    (root / "plain.md").write_text(NOTEBOOK.format(title="B", prose="Prose of B.", code="print(2)"),
+                                   encoding="utf-8")
+    (root / "requirements.txt").write_text("torch==1\n", encoding="utf-8")
+    pkg = root / "code" / "mlbook"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text('"""scratch copy"""\n', encoding="utf-8")
+    (pkg / "select.py").write_text("K = 1\n", encoding="utf-8")
+    (pkg / "plot.py").write_text("STYLE = 1\n", encoding="utf-8")
+
+
+def build(root: Path) -> set[str]:
+    """Build the scratch book; return the names of the chapters that were executed."""
+    result = subprocess.run([str(JUPYTER_BOOK), "build", str(root), "-W"], capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return set(re.findall(r"(\w+)\.md: Executing notebook", result.stdout + result.stderr))
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    root = tmp_path_factory.mktemp("scratch-book")
+    write_book(root)
+    assert build(root) == {"uses_select", "plain"}
+    return root
+
+
+def test_prose_change_executes_nothing(book):
+    path = book / "plain.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("Prose of B.", "New prose of B."), encoding="utf-8")
+    assert build(book) == set()
+
+
+def test_helper_change_executes_the_chapters_that_import_it(book):
+    (book / "code" / "mlbook" / "plot.py").write_text("STYLE = 2\n", encoding="utf-8")  # imported by no chapter
+    assert build(book) == set()
+    (book / "code" / "mlbook" / "select.py").write_text("K = 2\n", encoding="utf-8")
+    assert build(book) == {"uses_select"}
+
+
+def test_new_pins_execute_everything(book):
+    (book / "requirements.txt").write_text("torch==2\n", encoding="utf-8")
+    assert build(book) == {"uses_select", "plain"}
