@@ -54,7 +54,8 @@ def write_book(root: Path) -> None:
 
 def build(root: Path) -> set[str]:
     """Build the scratch book; return the names of the chapters that were executed."""
-    result = subprocess.run([str(JUPYTER_BOOK), "build", str(root), "-W"], capture_output=True, text=True,
+    # run inside the scratch book: the cache path in _config.yml is relative to the working directory
+    result = subprocess.run([str(JUPYTER_BOOK), "build", ".", "-W"], cwd=root, capture_output=True, text=True,
                             timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return set(re.findall(r"(\w+)\.md: Executing notebook", result.stdout + result.stderr))

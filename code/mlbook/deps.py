@@ -79,8 +79,12 @@ def dependencies(chapter_source: str, package_dir: Path = PACKAGE_DIR,
 def fingerprint(chapter_source: str, package_dir: Path = PACKAGE_DIR,
                 requirements: Path = REPO_DIR / "requirements.txt") -> str:
     """A short hash of everything beyond its own code that a chapter's outputs depend on."""
+    return _hash(dependencies(chapter_source, package_dir, requirements))
+
+
+def _hash(files: list[Path]) -> str:
     digest = hashlib.sha256()
-    for path in dependencies(chapter_source, package_dir, requirements):
+    for path in files:
         stat = path.stat()
         if path.suffix == ".gz":  # large data files: their identity, not their bytes
             digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
@@ -107,13 +111,13 @@ def _add_fingerprint(app, docname: str, source: list[str]) -> None:
     # The book's root is the repository's root: its helpers and pins are read from there.
     root = Path(app.srcdir) if app is not None else REPO_DIR
     package_dir = root / "code" / "mlbook"
-    package_dir = package_dir if package_dir.is_dir() else PACKAGE_DIR
-    digest = fingerprint(text, package_dir, root / "requirements.txt")
+    files = dependencies(text, package_dir if package_dir.is_dir() else PACKAGE_DIR, root / "requirements.txt")
     if app is not None:
         # Sphinx reads a page again only when the page or a noted dependency changes: note them all,
         # so a changed helper brings the page back here and its new fingerprint misses the cache.
-        for path in dependencies(text, package_dir, root / "requirements.txt"):
+        for path in files:
             app.env.note_dependency(str(path))
+    digest = _hash(files)
     cell = f"\n\n```{{code-cell}} ipython3\n:tags: [remove-cell]\n{MARKER}: {digest}\n```\n"
     source[0] = text.rstrip("\n") + cell
 
