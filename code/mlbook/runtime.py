@@ -46,20 +46,24 @@ class Budget:
     epochs: int
     n_train: int | None  # None: the whole training set
     profile: str
+    n_test: int | None = None  # None: the whole test set
+    reduced: bool = False  # True when the quick profile cut the full setting: the page must say so
 
     def describe(self) -> str:
         images = "all" if self.n_train is None else f"{self.n_train}"
-        return f"profile {self.profile}: {images} training examples, {self.epochs} epochs"
+        tests = "" if self.n_test is None else f", {self.n_test} test examples"
+        return f"profile {self.profile}: {images} training examples{tests}, {self.epochs} epochs"
 
 
 def budget(epochs: int, n_train: int | None = None, *, quick_epochs: int | None = None,
-           quick_n_train: int | None = None) -> Budget:
+           quick_n_train: int | None = None, quick_n_test: int | None = None) -> Budget:
     """The full setting of a run, scaled down in the quick profile only where a quick value is given."""
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
     p = profile()
     if p == "quick":
-        return Budget(quick_epochs or epochs, quick_n_train if quick_n_train is not None else n_train, p)
+        quick = (quick_epochs or epochs, quick_n_train if quick_n_train is not None else n_train, quick_n_test)
+        return Budget(quick[0], quick[1], p, quick[2], reduced=quick != (epochs, n_train, None))
     return Budget(epochs, n_train, p)
 
 

@@ -5,6 +5,7 @@ Introduced in softmax 回归; every image chapter after it trains through ``fit`
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import sys
@@ -37,7 +38,7 @@ class History:
                 f"test acc {self.test_acc[-1]:.3f}; {speed:.0f} examples/sec on {self.device}")
 
 
-def prepare(x: torch.Tensor, resize: int | None = None) -> torch.Tensor:
+def prepare(x: torch.Tensor, resize: int | None = None, channels_last: bool = False) -> torch.Tensor:
     """A batch as the network sees it: uint8 pixels scaled to [0, 1], a channel axis, optionally resized."""
     if x.dtype == torch.uint8:
         x = x.float().div_(255)
@@ -47,19 +48,44 @@ def prepare(x: torch.Tensor, resize: int | None = None) -> torch.Tensor:
         if x.ndim != 4:
             raise ValueError(f"resize needs image batches (B, C, H, W), got shape {tuple(x.shape)}")
         x = F.interpolate(x, size=(resize, resize), mode="bilinear", align_corners=False)
+    if channels_last and x.ndim == 4:
+        x = x.contiguous(memory_format=torch.channels_last)
     return x
 
 
+def is_convnet(net: nn.Module) -> bool:
+    """Whether ``net`` has 2-D convolutions (then ``fit`` stores activations channels-last)."""
+    return any(isinstance(m, nn.Conv2d) for m in net.modules())
+
+
+def precision_for(device: torch.device, precision: str = "auto") -> str:
+    """``bf16`` autocast on CUDA, ``fp32`` elsewhere, unless ``precision`` names one of them."""
+    if precision not in ("auto", "bf16", "fp32"):
+        raise ValueError(f"precision must be 'auto', 'bf16' or 'fp32', got {precision!r}")
+    if precision == "auto":
+        return "bf16" if device.type == "cuda" else "fp32"
+    return precision
+
+
+def _autocast(device: torch.device, precision: str):
+    if precision == "bf16":
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
 @torch.no_grad()
-def predict(net: nn.Module, X: torch.Tensor, *, batch_size: int = 1024, resize: int | None = None,
-            device: torch.device | None = None) -> torch.Tensor:
+def predict(net: nn.Module, X: torch.Tensor, *, batch_size: int = 256, resize: int | None = None,
+            device: torch.device | None = None, precision: str = "auto") -> torch.Tensor:
     """Predicted class indices for ``X`` (on the CPU), with the network in ``eval()`` mode."""
     device = device or next(net.parameters()).device
+    precision = precision_for(device, precision)
+    channels_last = is_convnet(net)
     was_training = net.training
     net.eval()
     try:
-        out = [net(prepare(X[i:i + batch_size].to(device), resize)).argmax(dim=1).cpu()
-               for i in range(0, len(X), batch_size)]
+        with _autocast(device, precision):
+            out = [net(prepare(X[i:i + batch_size].to(device), resize, channels_last)).argmax(dim=1).cpu()
+                   for i in range(0, len(X), batch_size)]
     finally:
         net.train(was_training)
     return torch.cat(out)
@@ -112,23 +138,30 @@ def fit(net: nn.Module, train: tuple[torch.Tensor, torch.Tensor], test: tuple[to
         epochs: int, lr: float | None = None, batch_size: int = 256,
         optimizer: torch.optim.Optimizer | None = None, loss_fn: nn.Module | None = None,
         resize: int | None = None, device: torch.device | None = None,
-        generator: torch.Generator | None = None) -> History:
+        generator: torch.Generator | None = None, precision: str = "auto") -> History:
     """Train a classifier with minibatch SGD (or ``optimizer``) and return its per-epoch history.
 
     The data moves to the device once and is shuffled, batched and resized there. ``train_acc`` is the running
     accuracy over each epoch in ``train()`` mode (dropout on); ``test_acc`` is measured in ``eval()`` mode.
+    Convolutional networks run channels-last; on CUDA the forward pass runs under bf16 autocast (weights and
+    optimizer stay fp32) with cuDNN autotuning, unless ``precision="fp32"``.
     """
     if (lr is None) == (optimizer is None):
         raise ValueError("give exactly one of lr (plain SGD) or optimizer")
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
     device = device or runtime.device()
-    net.to(device)
+    precision = precision_for(device, precision)
+    channels_last = is_convnet(net)
+    net.to(device, memory_format=torch.channels_last if channels_last else torch.preserve_format)
     optimizer = optimizer or torch.optim.SGD(net.parameters(), lr=lr)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     X, y = (t.to(device) for t in train)
     X_test, y_test = test
-    print(f"profile {runtime.profile()}, {len(X)} training images, {epochs} epochs, batch size {batch_size}")
+    print(f"profile {runtime.profile()}, {len(X)} training images, {epochs} epochs, batch size {batch_size}, "
+          f"{precision}")
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # batch shapes repeat, so the fastest kernels are worth finding
     history = History(device=str(device))
     progress = _Progress()
     n_batches = math.ceil(len(X) / batch_size)
@@ -138,8 +171,9 @@ def fit(net: nn.Module, train: tuple[torch.Tensor, torch.Tensor], test: tuple[to
         loss_sum = torch.zeros((), device=device)
         correct = torch.zeros((), device=device)
         for i, (xb, yb) in enumerate(batches(X, y, batch_size=batch_size, generator=generator)):
-            logits = net(prepare(xb, resize))
-            loss = loss_fn(logits, yb)
+            with _autocast(device, precision):
+                logits = net(prepare(xb, resize, channels_last))
+                loss = loss_fn(logits, yb)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -156,7 +190,7 @@ def fit(net: nn.Module, train: tuple[torch.Tensor, torch.Tensor], test: tuple[to
         seconds = time.perf_counter() - start
         history.train_loss.append(train_loss)
         history.train_acc.append(correct.item() / len(X))
-        history.test_acc.append(evaluate(net, X_test, y_test, resize=resize, device=device))
+        history.test_acc.append(evaluate(net, X_test, y_test, resize=resize, device=device, precision=precision))
         history.examples_per_sec.append(len(X) / seconds)
         history.seconds.append(seconds)
         progress.update(f"epoch {epoch + 1}/{epochs}: {history.summary()}", force=True)
