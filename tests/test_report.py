@@ -1,6 +1,6 @@
 import pytest
 
-from mlbook import report
+from mlbook import report, runtime
 
 
 def test_finish_needs_banner(monkeypatch):
@@ -23,3 +23,16 @@ def test_banner_prints_and_glues_where_it_ran(monkeypatch, capsys):
 
 def test_text_displays_without_quotes():
     assert repr(report.Text("cpu")) == "cpu"
+
+
+def test_reduced_note_only_for_a_cut_run(monkeypatch):
+    monkeypatch.setenv("MLBOOK_PROFILE", "quick")
+    note = report.reduced_note(runtime.budget(10, quick_epochs=2, quick_n_train=512, quick_n_test=256))
+    text = note.data
+    assert text.startswith("```{admonition} 缩减运行") and text.rstrip().endswith("```")
+    for fact in ("512 张训练图像", "256 张测试图像", "2 个迭代周期", "完整设置是全部训练图像、10 个迭代周期",
+                 "MLBOOK_PROFILE=full"):
+        assert fact in text
+    assert report.reduced_note(runtime.budget(10)) is None  # nothing was cut
+    monkeypatch.setenv("MLBOOK_PROFILE", "full")
+    assert report.reduced_note(runtime.budget(10, quick_epochs=2, quick_n_train=512)) is None

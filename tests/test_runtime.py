@@ -53,12 +53,18 @@ def test_budget_scales_only_in_quick(monkeypatch):
     monkeypatch.setenv("MLBOOK_PROFILE", "quick")
     quick = runtime.budget(10, None, quick_epochs=3, quick_n_train=6000)
     assert (quick.epochs, quick.n_train, quick.profile) == (3, 6000, "quick")
+    assert quick.reduced and quick.full == (10, None)
     cheap = runtime.budget(10, None)  # no quick values: a cheap run stays full
     assert (cheap.epochs, cheap.n_train) == (10, None)
+    assert not cheap.reduced and cheap.full is None
+    tested = runtime.budget(10, quick_n_test=500)
+    assert tested.reduced and tested.n_test == 500
+    assert tested.describe() == "profile quick: all training examples, 500 test examples, 10 epochs"
     monkeypatch.setenv("MLBOOK_PROFILE", "full")
     full = runtime.budget(10, None, quick_epochs=3, quick_n_train=6000)
     assert (full.epochs, full.n_train, full.profile) == (10, None, "full")
     assert full.describe() == "profile full: all training examples, 10 epochs"
+    assert not full.reduced and full.n_test is None
     with pytest.raises(ValueError, match="epochs"):
         runtime.budget(0)
 

@@ -38,6 +38,27 @@ def finish() -> None:
 
 
 
+def reduced_note(b: runtime.Budget):
+    """A warning box saying that the figures below come from a reduced quick-profile run; None in the full setting.
+
+    Display it right before the training cell's output, e.g. ``display(report.reduced_note(budget))``.
+    """
+    if not b.reduced:
+        return None
+    from IPython.display import Markdown
+
+    def images(n: int | None) -> str:
+        return "全部" if n is None else f" {n} 张"
+
+    epochs, n_train = b.full
+    return Markdown(
+        "```{admonition} 缩减运行\n:class: warning\n"
+        f"本页在 quick 配置下执行（没有 GPU 时的默认配置）：这次训练用了{images(b.n_train)}训练图像、"
+        f"{images(b.n_test).strip()}测试图像、{b.epochs} 个迭代周期，而完整设置是{images(n_train)}训练图像、"
+        f"{epochs} 个迭代周期。下面的损失、准确率和速度都来自这次缩减的运行，不代表完整训练的效果。"
+        "在有 GPU 的机器上执行 `MLBOOK_PROFILE=full make book`，可以得到完整设置下的结果。\n```")
+
+
 def _glue(values: dict[str, str]) -> None:
     from myst_nb import glue  # only the book build and Jupyter need myst_nb
 

@@ -48,6 +48,7 @@ class Budget:
     profile: str
     n_test: int | None = None  # None: the whole test set
     reduced: bool = False  # True when the quick profile cut the full setting: the page must say so
+    full: tuple[int, int | None] | None = None  # (epochs, n_train) of the full setting, when reduced
 
     def describe(self) -> str:
         images = "all" if self.n_train is None else f"{self.n_train}"
@@ -63,7 +64,8 @@ def budget(epochs: int, n_train: int | None = None, *, quick_epochs: int | None 
     p = profile()
     if p == "quick":
         quick = (quick_epochs or epochs, quick_n_train if quick_n_train is not None else n_train, quick_n_test)
-        return Budget(quick[0], quick[1], p, quick[2], reduced=quick != (epochs, n_train, None))
+        reduced = quick != (epochs, n_train, None)
+        return Budget(quick[0], quick[1], p, quick[2], reduced=reduced, full=(epochs, n_train) if reduced else None)
     return Budget(epochs, n_train, p)
 
 
