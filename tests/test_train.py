@@ -126,3 +126,21 @@ def test_piped_output_has_no_progress_noise(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and "\r" not in "".join(lines)
     assert lines[1] == h.summary()
+
+
+def test_precision_choice():
+    assert train.precision_for(torch.device("cpu")) == "fp32"  # the CPU keeps full precision
+    assert train.precision_for(torch.device("cuda", 0)) == "bf16"
+    assert train.precision_for(torch.device("cuda", 0), "fp32") == "fp32"
+    with pytest.raises(ValueError, match="precision"):
+        train.precision_for(torch.device("cpu"), "fp16")
+
+
+def test_bf16_autocast_path_learns(capsys):
+    """The bf16 autocast path (the CUDA default) also trains; exercised here with CPU autocast."""
+    X, y = blobs()
+    net = nn.Sequential(nn.Flatten(), nn.Linear(16, 3))
+    h = train.fit(net, (X[:500], y[:500]), (X[500:], y[500:]), epochs=3, lr=0.5, batch_size=32, precision="bf16")
+    assert "batch size 32, bf16" in capsys.readouterr().out
+    assert h.test_acc[-1] > 0.9
+    assert net[1].weight.dtype == torch.float32  # autocast leaves the weights in fp32
