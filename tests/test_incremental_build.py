@@ -1,5 +1,6 @@
 """The execution cache re-runs exactly the chapters whose dependencies changed (a small scratch book)."""
 
+import os
 import re
 import subprocess
 import sys
@@ -37,26 +38,36 @@ def write_book(root: Path) -> None:
         "execute:\n  execute_notebooks: cache\n  cache: _build/.jupyter_cache\n"
         "sphinx:\n  extra_extensions: [mlbook.deps]\n", encoding="utf-8")
     (root / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: uses_select\n"
-                                   "  - file: plain\n", encoding="utf-8")
+                                   "  - file: plain\n  - file: uses_data\n", encoding="utf-8")
     (root / "intro.md").write_text("# Intro\n\nNo code here.\n", encoding="utf-8")
     (root / "uses_select.md").write_text(NOTEBOOK.format(title="A", prose="Prose of A.",
                                                          code="from mlbook import select\nprint(1)"),
                                          encoding="utf-8")
     (root / "plain.md").write_text(NOTEBOOK.format(title="B", prose="Prose of B.", code="print(2)"),
                                    encoding="utf-8")
+    (root / "uses_data.md").write_text(NOTEBOOK.format(title="C", prose="Prose of C.",
+                                                       code="from mlbook import data\nprint(3)"),
+                                       encoding="utf-8")
     (root / "requirements.txt").write_text("torch==1\n", encoding="utf-8")
+    # stand-ins for the four Fashion-MNIST files, found through MLBOOK_DATA (see build)
+    (root / "fashion").mkdir()
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                 "t10k-labels-idx1-ubyte"):
+        (root / "fashion" / name).write_bytes(b"v1")
     pkg = root / "code" / "mlbook"
     pkg.mkdir(parents=True)
     (pkg / "__init__.py").write_text('"""scratch copy"""\n', encoding="utf-8")
     (pkg / "select.py").write_text("K = 1\n", encoding="utf-8")
     (pkg / "plot.py").write_text("STYLE = 1\n", encoding="utf-8")
+    (pkg / "data.py").write_text("SOURCE = 1\n", encoding="utf-8")
 
 
 def build(root: Path) -> set[str]:
     """Build the scratch book; return the names of the chapters that were executed."""
     # run inside the scratch book: the cache path in _config.yml is relative to the working directory
+    env = {**os.environ, "MLBOOK_DATA": str(root / "fashion")}
     result = subprocess.run([str(JUPYTER_BOOK), "build", ".", "-W"], cwd=root, capture_output=True, text=True,
-                            timeout=600)
+                            timeout=600, env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return set(re.findall(r"(\w+)\.md: Executing notebook", result.stdout + result.stderr))
 
@@ -65,7 +76,7 @@ def build(root: Path) -> set[str]:
 def book(tmp_path_factory):
     root = tmp_path_factory.mktemp("scratch-book")
     write_book(root)
-    assert build(root) == {"uses_select", "plain"}
+    assert build(root) == {"uses_select", "plain", "uses_data"}
     return root
 
 
@@ -82,6 +93,11 @@ def test_helper_change_executes_the_chapters_that_import_it(book):
     assert build(book) == {"uses_select"}
 
 
+def test_new_data_executes_the_chapters_that_read_it(book):
+    (book / "fashion" / "t10k-labels-idx1-ubyte").write_bytes(b"v2")
+    assert build(book) == {"uses_data"}
+
+
 def test_new_pins_execute_everything(book):
     (book / "requirements.txt").write_text("torch==2\n", encoding="utf-8")
-    assert build(book) == {"uses_select", "plain"}
+    assert build(book) == {"uses_select", "plain", "uses_data"}
