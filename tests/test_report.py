@@ -36,3 +36,13 @@ def test_reduced_note_only_for_a_cut_run(monkeypatch):
     assert report.reduced_note(runtime.budget(10)) is None  # nothing was cut
     monkeypatch.setenv("MLBOOK_PROFILE", "full")
     assert report.reduced_note(runtime.budget(10, quick_epochs=2, quick_n_train=512)) is None
+
+
+def test_show_table_displays_a_pipe_table(monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    report.show_table(["层", "形状"], [("Conv2d", (6, 28, 28)), ("Flatten", 400)])
+    assert shown[0].data.splitlines() == ["| 层 | 形状 |", "|---|---|", "| Conv2d | (6, 28, 28) |",
+                                          "| Flatten | 400 |"]

@@ -52,3 +52,13 @@ def test_shape_table_lists_leaves_with_shapes_and_parameters():
     assert rows[0][3] == 6 * 25 + 6 and rows[4][3] == 1176 * 10 + 10
     assert net.training  # the mode is restored
     assert not net[0]._forward_hooks  # no hook is left behind
+
+
+def test_shape_table_of_blocks_reports_each_top_level_child_once():
+    block = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+    net = nn.Sequential(block, nn.Flatten(), nn.Linear(4 * 14 * 14, 10))
+    rows = shape_table(net, (2, 1, 28, 28), leaves=False)
+    assert [(name, kind, shape) for name, kind, shape, _ in rows] == [
+        ("0", "Sequential", (2, 4, 14, 14)), ("1", "Flatten", (2, 784)), ("2", "Linear", (2, 10))]
+    assert rows[0][3] == 4 * 9 + 4  # a block's parameters are those of all its layers
+    assert not block._forward_hooks

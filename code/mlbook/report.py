@@ -38,6 +38,15 @@ def finish() -> None:
 
 
 
+def show_table(header, rows) -> None:
+    """Display a small pipe table as a cell output (the book renders Markdown outputs as MyST)."""
+    from IPython.display import Markdown, display
+
+    lines = ["| " + " | ".join(str(h) for h in header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(x) for x in row) + " |" for row in rows]
+    display(Markdown("\n".join(lines)))
+
+
 def reduced_note(b: runtime.Budget):
     """A warning box saying that the figures below come from a reduced quick-profile run; None in the full setting.
 

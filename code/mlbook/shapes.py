@@ -29,14 +29,19 @@ def conv_out_symbolic() -> tuple[sp.Expr, tuple[sp.Symbol, ...]]:
     return sp.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1, (n, k, p, s, d)
 
 
-def shape_table(model: nn.Module, input_shape: tuple[int, ...]) -> list[tuple[str, str, tuple[int, ...], int]]:
-    """``(name, layer type, output shape, parameters)`` for each leaf module, from one forward pass on zeros."""
-    rows: list[tuple[str, str, tuple[int, ...], int]] = []
-    hooks = []
-    for name, module in model.named_modules():
-        if next(module.children(), None) is not None:
-            continue  # containers: their leaves report
+def shape_table(model: nn.Module, input_shape: tuple[int, ...],
+                leaves: bool = True) -> list[tuple[str, str, tuple[int, ...], int]]:
+    """``(name, layer type, output shape, parameters)`` for each leaf module, from one forward pass on zeros.
 
+    ``leaves=False`` reports the top-level children instead (a whole block as one row, as the notes print VGG).
+    """
+    rows: list[tuple[str, str, tuple[int, ...], int]] = []
+    if leaves:
+        modules = [(name, m) for name, m in model.named_modules() if next(m.children(), None) is None]
+    else:
+        modules = list(model.named_children())
+    hooks = []
+    for name, module in modules:
         def record(mod, _inputs, output, name=name):
             rows.append((name, type(mod).__name__, tuple(output.shape), sum(p.numel() for p in mod.parameters())))
 
