@@ -5,14 +5,20 @@ PY     := $(VENV)/bin/python
 JB     := $(VENV)/bin/jupyter-book
 STAMP  := $(VENV)/.mlbook-installed
 
-.PHONY: book test setup data font lint unit check-html chapter clean clean-cache
+# MathJax 3, served from the site itself so that the book reads offline: the npm registry's package, checked.
+MATHJAX_VERSION := 3.2.2
+MATHJAX_SHA256  := 1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64c09
+MATHJAX         := _vendor/mathjax
+MATHJAX_STAMP   := $(MATHJAX)/.version-$(MATHJAX_VERSION)
+
+.PHONY: book test setup data font mathjax browser lint unit check-html chapter notebooks pdf clean clean-cache
 
 book: setup
 	$(JB) build . -W --keep-going
 
 test: setup lint unit book check-html
 
-setup: $(STAMP) data font
+setup: $(STAMP) data font mathjax browser
 
 # Reinstall only when the pins or the package metadata change.
 $(STAMP): requirements.txt pyproject.toml
@@ -40,8 +46,29 @@ font:
 	    rm -rf $$HOME/.cache/matplotlib; \
 	  else echo "Install a CJK font (Debian: fonts-noto-cjk; macOS and Windows ship one)" >&2; exit 1; fi; }
 
+# es5/ of the package without the combined files the book does not load; tex-svg-full.js holds every TeX
+# extension and draws with SVG paths, so no font files and no extension is fetched when a page opens.
+mathjax: $(MATHJAX_STAMP)
+$(MATHJAX_STAMP):
+	rm -rf $(MATHJAX) && mkdir -p $(MATHJAX)/.download
+	cd $(MATHJAX)/.download && { npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null 2>&1 || \
+	  curl -fsSLO https://registry.npmjs.org/mathjax/-/mathjax-$(MATHJAX_VERSION).tgz; }
+	echo "$(MATHJAX_SHA256)  $(MATHJAX)/.download/mathjax-$(MATHJAX_VERSION).tgz" | sha256sum --check --quiet
+	tar -xzf $(MATHJAX)/.download/mathjax-$(MATHJAX_VERSION).tgz -C $(MATHJAX) --strip-components=2 package/es5
+	cd $(MATHJAX) && rm -rf .download latest.js node-main.js mml-*.js tex-chtml*.js tex-mml-*.js tex-svg.js output/chtml*
+	touch $@
+
+# Headless Chromium for the browser test (tests/test_browser.py) and `make pdf`.
+browser:
+	@test -x /usr/bin/chromium || { \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends chromium >/dev/null; } || \
+	    echo "Chromium could not be installed: the browser test will be skipped" >&2; \
+	  else echo "No /usr/bin/chromium (Debian: apt-get install chromium): the browser test will be skipped" >&2; fi; }
+
 lint: $(STAMP)
-	$(VENV)/bin/ruff check code tests
+	$(VENV)/bin/ruff check code tests _ext
 
 unit: setup
 	$(PY) -m pytest -m "not book"
@@ -56,6 +83,26 @@ chapter: setup
 	@mkdir -p _build/chapters
 	cd $(dir $(CHAPTER)) && $(abspath $(VENV))/bin/jupytext --to ipynb --execute \
 	  -o $(abspath _build/chapters)/$(notdir $(CHAPTER:.md=.ipynb)) $(notdir $(CHAPTER))
+
+# The executed notebooks the site offers for download, put beside their chapters (gitignored, left out of the
+# build). A build that finds them there points its Colab and Binder buttons at .ipynb files instead of the
+# MyST sources: the publishing workflow does so, and pushes them to the branch those buttons open.
+notebooks:
+	@test -d _build/html/_sources/book || { echo "no notebooks in _build/html/_sources: run make book first" >&2; exit 1; }
+	cd _build/html/_sources && find book -name '*.ipynb' -exec cp --parents {} $(CURDIR)/ \;
+
+# The whole book as one PDF, _build/pdf/book.pdf: the single-page HTML build (outputs from the execution cache,
+# formulas by the same MathJax) printed by headless Chromium. The copy next to _static/ is the page its links expect.
+CHROMIUM_FLAGS := --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+                  --disable-component-update --disable-sync --run-all-compositor-stages-before-draw
+pdf: setup
+	@test -x /usr/bin/chromium || { echo "make pdf needs Chromium (Debian: apt-get install chromium)" >&2; exit 1; }
+	$(JB) build . --builder singlehtml -W --keep-going
+	cp _build/singlehtml/book/index.html _build/singlehtml/print.html
+	mkdir -p _build/pdf
+	/usr/bin/chromium $(CHROMIUM_FLAGS) --virtual-time-budget=300000 --no-pdf-header-footer \
+	  --print-to-pdf=_build/pdf/book.pdf file://$(CURDIR)/_build/singlehtml/print.html 2>/dev/null
+	@test -s _build/pdf/book.pdf && echo "wrote _build/pdf/book.pdf"
 
 clean:
 	rm -rf _build

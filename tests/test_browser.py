@@ -1,0 +1,216 @@
+"""The built site in a real browser: headless Chromium against _build/html served on localhost, no other network.
+
+Run by `make test` after the build (marker ``book``). Every request that leaves localhost is blocked and counted
+as a failure. Screenshots of the first chapter of each part land in _build/browser-screenshots/ for people to
+look at. MLBOOK_HTML selects another build folder; the test is skipped only where Chromium is not installed
+(`make setup` installs Debian's chromium where apt works as root).
+"""
+
+import functools
+import os
+import re
+import sys
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = Path(os.environ.get("MLBOOK_HTML", ROOT / "_build" / "html"))
+SCREENSHOTS = Path(os.environ.get("MLBOOK_SCREENSHOTS", HTML.parent / "browser-screenshots"))
+CHROMIUM = Path(os.environ.get("MLBOOK_CHROMIUM", "/usr/bin/chromium"))
+# Without the networking flags Chromium calls home at start; this machine's closed network refuses it.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+MATHJAX_VERSION = re.search(r"^MATHJAX_VERSION\s*:=\s*(\S+)", (ROOT / "Makefile").read_text(), re.M)[1]
+TIMEOUT_MS = 30_000  # MathJax on the longest page takes a few seconds on a busy 2-core machine
+
+pytestmark = [
+    pytest.mark.book,
+    pytest.mark.skipif(not CHROMIUM.is_file(), reason=f"no Chromium at {CHROMIUM}: install Debian's chromium "
+                                                      "(`make setup` does so as root) to run the browser test"),
+]
+
+
+def toc_parts() -> list[list[str]]:
+    """The chapters of _toc.yml, part by part; the root page is a part of its own."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    return [[toc["root"]]] + [[c["file"] for c in part["chapters"]] for part in toc["parts"]]
+
+
+CHAPTERS = [doc for part in toc_parts() for doc in part]
+FIRST_OF_PART = [part[0] for part in toc_parts()]
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # The browser may drop a connection it no longer needs; anything else is a real error.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+@pytest.fixture(scope="module")
+def site():
+    assert (HTML / "index.html").is_file(), f"no site in {HTML}: run `make book` first"
+    server = _Server(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(HTML)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """One browser tab that records what went wrong: console errors, page errors, failed and outside requests."""
+
+    def __init__(self, browser, site):
+        self.site = site
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.outside: list[str] = []
+        self.problems: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
+        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        self.page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} ({r.failure})"))
+        self.page.on("response", lambda r: r.status >= 400 and self.problems.append(f"HTTP {r.status}: {r.url}"))
+
+    def _route(self, route):
+        url = route.request.url
+        if urlsplit(url).scheme in {"http", "https", "ws", "wss"} and urlsplit(url).hostname not in LOCAL_HOSTS:
+            self.outside.append(url)
+            route.abort("blockedbyclient")
+        else:
+            route.continue_()
+
+    def open(self, docname: str, query: str = ""):
+        self.page.goto(f"{self.site}/{docname}.html{query}", wait_until="load")
+        self.wait_for_math()
+        return self.page
+
+    def wait_for_math(self):
+        if self.page.evaluate("() => document.querySelector('.math') !== null"):
+            self.page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+            self.page.evaluate("() => MathJax.startup.promise")
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser, site):
+    v = Visit(browser, site)
+    yield v
+    v.close()
+
+
+# Raw TeX that MathJax should have replaced, in the text a reader sees (code blocks left out).
+RAW_TEX = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$|\\begin\{|\$[^$\n]*\\[A-Za-z]+[^$\n]*\$")
+VISIBLE_TEXT = """() => {
+  const body = document.querySelector('article') || document.body;
+  const copy = body.cloneNode(true);
+  copy.querySelectorAll('pre, code, script, style, mjx-container, .highlight').forEach(e => e.remove());
+  return copy.textContent;
+}"""
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_chapter_loads_cleanly_with_typeset_math_and_figures(visit, docname):
+    page = visit.open(docname)
+    assert page.locator("article h1").first.is_visible()
+    math = page.locator(".math")
+    if math.count():
+        typeset = page.evaluate("() => [...document.querySelectorAll('.math')]"
+                                ".filter(e => !e.querySelector('mjx-container')).map(e => e.textContent)")
+        assert not typeset, f"formulas MathJax left as TeX: {typeset[:3]}"
+        assert page.locator("mjx-container").count() >= math.count()
+        assert page.evaluate("MathJax.version") == MATHJAX_VERSION  # the copy the Makefile pinned
+        errors = page.locator("mjx-merror, [data-mjx-error]")
+        assert errors.count() == 0, f"MathJax could not typeset: {errors.first.get_attribute('data-mjx-error')}"
+    raw = RAW_TEX.findall(page.evaluate(VISIBLE_TEXT))
+    assert not raw, f"raw TeX left in the text: {raw[:5]}"
+    images = page.locator("article img")
+    broken = page.evaluate("() => [...document.querySelectorAll('article img')]"
+                           ".filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
+    assert not broken, f"images that did not load: {broken}"
+    figures = page.locator("article img[src$='.svg']")
+    if figures.count():
+        figure = figures.first
+        figure.scroll_into_view_if_needed()
+        box = figure.bounding_box()
+        assert figure.is_visible() and box and box["width"] > 50 and box["height"] > 50, box
+    assert images.count() >= figures.count()
+    assert not visit.outside, f"requests that left localhost (blocked): {visit.outside}"
+    assert not visit.problems, "\n".join(visit.problems)
+
+
+def test_search_finds_a_chapter_by_a_chinese_word(visit):
+    """Sphinx's search runs in the browser: type a word on the search page and follow the hit."""
+    page = visit.open("search")
+    box = page.locator("form.bd-search:has(+ #search-results) input[name=q]")  # the page's box, not the dialog's
+    box.fill("贝叶斯")
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"search\.html\?q="))
+    hits = page.locator("#search-results ul.search li a")
+    hits.first.wait_for()
+    targets = [urlsplit(h).path for h in hits.evaluate_all("links => links.map(a => a.href)")]
+    assert "/book/basics/probability.html" in targets, targets
+    page.locator("#search-results ul.search li a[href*='book/basics/probability']").first.click()
+    page.wait_for_url(re.compile(r"/book/basics/probability\.html"))
+    assert "概率" in page.locator("article h1").first.inner_text()
+    assert not visit.outside and not visit.problems, visit.outside + visit.problems
+
+
+def test_previous_next_and_table_of_contents_links(visit):
+    first, second = CHAPTERS[1], CHAPTERS[2]
+    page = visit.open(first)
+    page.locator("a.right-next").first.click()
+    page.wait_for_url(f"**/{second}.html")
+    page.locator("a.left-prev").first.click()
+    page.wait_for_url(f"**/{first}.html")
+    # The sidebar's table of contents: the last chapter of the book is one click away from the first.
+    target = CHAPTERS[-1]
+    link = page.locator(f"nav.bd-docs-nav a[href$='{Path(target).name}.html']").first
+    title = link.inner_text().strip()
+    link.click()
+    page.wait_for_url(f"**/{target}.html")
+    heading = page.locator("article h1").first.inner_text()
+    assert title.split()[-1] in heading, (title, heading)
+    assert not visit.outside and not visit.problems, visit.outside + visit.problems
+
+
+def test_screenshot_of_each_part(visit):
+    """One picture per part (its first chapter) for people to look at; checks that it is not blank."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SCREENSHOTS.glob("*.png"):
+        old.unlink()
+    for i, docname in enumerate(FIRST_OF_PART):
+        page = visit.open(docname)
+        path = SCREENSHOTS / f"{i:02d}-{docname.replace('/', '-')}.png"
+        page.screenshot(path=str(path))
+        assert path.stat().st_size > 20_000, f"{path} looks blank"
+    assert len(list(SCREENSHOTS.glob("*.png"))) == len(FIRST_OF_PART)
+    assert not visit.outside and not visit.problems, visit.outside + visit.problems
