@@ -62,3 +62,10 @@ def test_shape_table_of_blocks_reports_each_top_level_child_once():
         ("0", "Sequential", (2, 4, 14, 14)), ("1", "Flatten", (2, 784)), ("2", "Linear", (2, 10))]
     assert rows[0][3] == 4 * 9 + 4  # a block's parameters are those of all its layers
     assert not block._forward_hooks
+
+
+def test_shape_table_of_a_meta_model_needs_no_memory():
+    with torch.device("meta"):
+        net = nn.Sequential(nn.Conv2d(1, 512, 3, padding=1), nn.Flatten())
+    rows = shape_table(net, (64, 1, 224, 224))
+    assert rows[-1][2] == (64, 512 * 224 * 224)  # 6.6 GB had it been real

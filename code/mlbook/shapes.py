@@ -34,6 +34,7 @@ def shape_table(model: nn.Module, input_shape: tuple[int, ...],
     """``(name, layer type, output shape, parameters)`` for each leaf module, from one forward pass on zeros.
 
     ``leaves=False`` reports the top-level children instead (a whole block as one row, as the notes print VGG).
+    The zeros live where the model's parameters do, so a model on the ``meta`` device gives shapes for free.
     """
     rows: list[tuple[str, str, tuple[int, ...], int]] = []
     if leaves:
@@ -50,7 +51,8 @@ def shape_table(model: nn.Module, input_shape: tuple[int, ...],
     model.eval()
     try:
         with torch.no_grad():
-            model(torch.zeros(input_shape))
+            first = next(model.parameters(), None)
+            model(torch.zeros(input_shape, device=first.device if first is not None else "cpu"))
     finally:
         for hook in hooks:
             hook.remove()
