@@ -42,6 +42,14 @@ def test_page_is_built_without_errors(docname):
 
 
 @pytest.mark.parametrize("docname", toc_files())
+def test_no_markup_is_left_unparsed(docname):
+    """A directive MyST could not parse (e.g. a backtick in a fenced directive's title) shows up as raw text."""
+    text = re.sub(r"<pre[^>]*>.*?</pre>", "", page(docname), flags=re.DOTALL)  # code listings may show fences
+    for raw in ("```{", "{glue:", "{ref}`", "{cite:"):
+        assert raw not in text, f"{docname} shows unparsed markup {raw!r}"
+
+
+@pytest.mark.parametrize("docname", toc_files())
 def test_every_referenced_image_exists(docname):
     html = page(docname)
     base = (HTML / docname).parent
