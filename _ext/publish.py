@@ -16,8 +16,9 @@ import json
 import re
 from pathlib import Path
 
+from mlbook.deps import MARKER as FINGERPRINT_MARKER  # the hidden cell mlbook.deps appends
+
 INSTALL_MARKER = "# Outside the book build"
-FINGERPRINT_MARKER = "# mlbook dependency fingerprint"  # the hidden cell mlbook.deps appends
 
 
 def install_cell_source(repository: str, branch: str, reads_data: bool) -> str:

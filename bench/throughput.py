@@ -47,14 +47,12 @@ def torchvision_root() -> Path:
     raw = root / "FashionMNIST" / "raw"
     raw.mkdir(parents=True)
     source = data.find_dir()
-    for stem in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
-                 "t10k-labels-idx1-ubyte"):
-        gz, plain = source / (stem + ".gz"), source / stem
-        if gz.is_file():
-            with gzip.open(gz, "rb") as f_in, open(raw / stem, "wb") as f_out:
+    for img, lab, _ in data.FILES.values():
+        for stem in (img, lab):
+            found = data.find_file(stem, source)  # gzipped or plain, as mlbook.data accepts them
+            opener = gzip.open if found.suffix == ".gz" else open
+            with opener(found, "rb") as f_in, open(raw / stem, "wb") as f_out:
                 shutil.copyfileobj(f_in, f_out)
-        else:
-            shutil.copy(plain, raw / stem)
     return root
 
 

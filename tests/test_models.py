@@ -23,13 +23,7 @@ def leaves(net, input_shape):
 
 def children(net, input_shape):
     """The same for each top-level child: the notes print blocks (Sequential) as one row."""
-    x, rows = torch.zeros(input_shape), []
-    net.eval()
-    with torch.no_grad():
-        for child in net:
-            x = child(x)
-            rows.append((type(child).__name__, tuple(x.shape[1:])))
-    return rows
+    return [(kind, shape[1:]) for _, kind, shape, _ in shape_table(net, input_shape, leaves=False)]
 
 
 def n_params(net) -> int:

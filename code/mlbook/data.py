@@ -38,7 +38,8 @@ def candidate_dirs() -> list[Path]:
     return [*dirs, REPO_DIR, SYSTEM_DIR]
 
 
-def _find(stem: str, folder: Path) -> Path | None:
+def find_file(stem: str, folder: Path) -> Path | None:
+    """``folder/stem.gz`` or ``folder/stem``, whichever exists first; None if neither does."""
     for name in (stem + ".gz", stem):
         if (folder / name).is_file():
             return folder / name
@@ -48,7 +49,7 @@ def _find(stem: str, folder: Path) -> Path | None:
 def find_dir() -> Path:
     """The first candidate folder that holds all four files."""
     for folder in candidate_dirs():
-        if all(_find(s, folder) for img, lab, _ in FILES.values() for s in (img, lab)):
+        if all(find_file(s, folder) for img, lab, _ in FILES.values() for s in (img, lab)):
             return folder
     searched = ", ".join(str(d) for d in candidate_dirs())
     raise DataError(f"Fashion-MNIST not found (searched {searched}); {FIX}")
@@ -80,8 +81,8 @@ def read_idx(path: Path, expected_dims: int, expected_count: int | None = None) 
 @functools.cache
 def _load(split: str, folder: str) -> tuple[torch.Tensor, torch.Tensor]:
     img_stem, lab_stem, count = FILES[split]
-    images = read_idx(_find(img_stem, Path(folder)), 3, count)
-    labels = read_idx(_find(lab_stem, Path(folder)), 1, count).long()
+    images = read_idx(find_file(img_stem, Path(folder)), 3, count)
+    labels = read_idx(find_file(lab_stem, Path(folder)), 1, count).long()
     if int(labels.max()) >= len(LABELS_EN):
         raise DataError(f"labels in {folder} go beyond the 10 classes; {FIX}")
     return images, labels
