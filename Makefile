@@ -13,7 +13,12 @@ MATHJAX_STAMP   := $(MATHJAX)/.version-$(MATHJAX_VERSION)
 
 .PHONY: book test setup data font mathjax browser lint unit check-html chapter notebooks pdf clean clean-cache
 
+# Stale chapters execute first, JOBS at a time (mlbook.execute: auto is one per core, at most 4); the build
+# then finds them all in the cache and renders. `make book JOBS=1` executes one chapter at a time.
+JOBS ?= auto
+
 book: setup
+	$(PY) -m mlbook.execute --jobs $(JOBS)
 	$(JB) build . -W --keep-going
 
 test: setup lint unit book check-html

@@ -50,16 +50,12 @@ def test_magics_do_not_hide_imports(tmp_path):
     assert [p.name for p in deps.modules_used(code, pkg)] == ["gamma.py"]
 
 
-def test_extension_appends_one_hidden_cell():
-    source = [CHAPTER]
-    deps._add_fingerprint(None, "doc", source)
-    assert source[0].count(deps.MARKER) == 1 and ":tags: [remove-cell]" in source[0]
-    once = source[0]
-    deps._add_fingerprint(None, "doc", source)
-    assert source[0] == once
-    prose = ["# 只有文字\n"]
-    deps._add_fingerprint(None, "doc", prose)
-    assert prose == ["# 只有文字\n"]
+def test_fingerprint_appends_one_hidden_cell():
+    text, files = deps.with_fingerprint(CHAPTER)
+    assert text.count(deps.MARKER) == 1 and ":tags: [remove-cell]" in text
+    assert deps.REPO_DIR / "requirements.txt" in files
+    assert deps.with_fingerprint(text) == (text, [])  # once only
+    assert deps.with_fingerprint("# 只有文字\n") == ("# 只有文字\n", [])
 
 
 def test_real_chapters_depend_on_the_data_module():

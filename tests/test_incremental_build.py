@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from jupyter_cache import get_cache
+
+from mlbook import execute as mlbook_execute
 
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
 
@@ -101,3 +104,52 @@ def test_new_data_executes_the_chapters_that_read_it(book):
 def test_new_pins_execute_everything(book):
     (book / "requirements.txt").write_text("torch==2\n", encoding="utf-8")
     assert build(book) == {"uses_select", "plain", "uses_data"}
+
+
+def execute(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """``python -m mlbook.execute`` in the scratch book."""
+    env = {**os.environ, "MLBOOK_DATA": str(root / "fashion")}
+    env.pop("OMP_NUM_THREADS", None)
+    return subprocess.run([sys.executable, "-m", "mlbook.execute", *args], cwd=root, capture_output=True,
+                          text=True, timeout=600, env=env)
+
+
+def test_parallel_execution_leaves_the_build_nothing_to_execute(tmp_path):
+    write_book(tmp_path)
+    first = execute(tmp_path, "--jobs", "2")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "3 chapters, 2 at a time" in first.stdout and "executed 3 of 3 chapters" in first.stdout
+    assert build(tmp_path) == set()  # MyST-NB found every chapter in the cache
+    page = (tmp_path / "_build" / "html" / "plain.html").read_text(encoding="utf-8")
+    assert re.search(r'class="cell_output.*?<pre><span></span>2\n</pre>', page, re.DOTALL)  # its output, shown
+    again = execute(tmp_path)
+    assert again.returncode == 0 and "every chapter is in the cache" in again.stdout
+
+
+def test_a_failing_chapter_is_reported_and_not_cached(tmp_path):
+    write_book(tmp_path)
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: plain\n"
+                                       "  - file: broken\n  - file: threads\n", encoding="utf-8")
+    (tmp_path / "broken.md").write_text(NOTEBOOK.format(title="D", prose="", code="raise ValueError('boom')"),
+                                        encoding="utf-8")
+    (tmp_path / "threads.md").write_text(NOTEBOOK.format(
+        title="E", prose="", code="import os\nprint(os.environ['OMP_NUM_THREADS'])"), encoding="utf-8")
+    result = execute(tmp_path, "--jobs", "2")
+    assert result.returncode == 1
+    assert "FAILED broken.md" in result.stdout and "ValueError: boom" in result.stdout
+    assert "1 chapter(s) failed" in result.stderr and "executed 2 of 3 chapters" in result.stdout
+    # the two that worked are cached, and each kernel got an equal share of the cores
+    again = execute(tmp_path, "--jobs", "2")
+    assert again.returncode == 1 and "executing 1 chapters" in again.stdout
+    cache = get_cache(str(tmp_path / "_build" / ".jupyter_cache"))
+    record = next(r for r in cache.list_cache_records() if r.uri.endswith("threads.md"))
+    outputs = [o["text"] for c in cache.get_cache_bundle(record.pk).nb.cells for o in c.get("outputs", [])]
+    assert outputs == [f"{max(1, len(os.sched_getaffinity(0)) // 2)}\n"]
+
+
+def test_jobs_must_be_a_positive_number_or_auto():
+    assert mlbook_execute.jobs_for("3", 10) == 3
+    assert 1 <= mlbook_execute.jobs_for("auto", 2) <= 2
+    for bad in ("0", "-1", "many"):
+        with pytest.raises(ValueError, match="--jobs"):
+            mlbook_execute.jobs_for(bad, 5)

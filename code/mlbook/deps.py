@@ -104,22 +104,26 @@ def _data_files() -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file())
 
 
-def _add_fingerprint(app, docname: str, source: list[str]) -> None:
-    text = source[0]
+def with_fingerprint(text: str, root: Path = REPO_DIR) -> tuple[str, list[Path]]:
+    """A chapter's source with the fingerprint cell appended, and the files it depends on.
+
+    ``root`` is the book's root, where its helpers (``code/mlbook``) and pins (``requirements.txt``) are read.
+    Text with no code cell, or already fingerprinted, comes back unchanged with no files.
+    """
     if "```{code-cell}" not in text or MARKER in text:
-        return
-    # The book's root is the repository's root: its helpers and pins are read from there.
-    root = Path(app.srcdir) if app is not None else REPO_DIR
+        return text, []
     package_dir = root / "code" / "mlbook"
     files = dependencies(text, package_dir if package_dir.is_dir() else PACKAGE_DIR, root / "requirements.txt")
-    if app is not None:
-        # Sphinx reads a page again only when the page or a noted dependency changes: note them all,
-        # so a changed helper brings the page back here and its new fingerprint misses the cache.
-        for path in files:
-            app.env.note_dependency(str(path))
-    digest = _hash(files)
-    cell = f"\n\n```{{code-cell}} ipython3\n:tags: [remove-cell]\n{MARKER}: {digest}\n```\n"
-    source[0] = text.rstrip("\n") + cell
+    cell = f"\n\n```{{code-cell}} ipython3\n:tags: [remove-cell]\n{MARKER}: {_hash(files)}\n```\n"
+    return text.rstrip("\n") + cell, files
+
+
+def _add_fingerprint(app, docname: str, source: list[str]) -> None:
+    source[0], files = with_fingerprint(source[0], Path(app.srcdir))
+    # Sphinx reads a page again only when the page or a noted dependency changes: note them all,
+    # so a changed helper brings the page back here and its new fingerprint misses the cache.
+    for path in files:
+        app.env.note_dependency(str(path))
 
 
 def setup(app):

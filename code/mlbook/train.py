@@ -84,11 +84,11 @@ def predict(net: nn.Module, X: torch.Tensor, *, batch_size: int = 256, resize: i
     net.eval()
     try:
         with _autocast(device, precision):
-            out = [net(prepare(X[i:i + batch_size].to(device), resize, channels_last)).argmax(dim=1).cpu()
+            out = [net(prepare(X[i:i + batch_size].to(device), resize, channels_last)).argmax(dim=1)
                    for i in range(0, len(X), batch_size)]
     finally:
         net.train(was_training)
-    return torch.cat(out)
+    return torch.cat(out).cpu()  # one copy back (and one wait for the device), not one per batch
 
 
 def evaluate(net: nn.Module, X: torch.Tensor, y: torch.Tensor, **kwargs) -> float:
@@ -117,11 +117,13 @@ class _Progress:
         else:
             self.tty = sys.stdout.isatty()
 
-    def update(self, text: str, force: bool = False) -> None:
-        now = time.perf_counter()
-        if not force and now - self.last < 0.5:
-            return
-        self.last = now
+    def due(self) -> bool:
+        """Whether someone is watching and the last update is half a second old: only then is it worth
+        building the text (reading the loss makes the host wait for the device)."""
+        return (self.handle is not None or self.tty) and time.perf_counter() - self.last >= 0.5
+
+    def update(self, text: str) -> None:
+        self.last = time.perf_counter()
         if self.handle is not None:
             self.handle.update(Text(text))
         elif self.tty:
@@ -157,7 +159,7 @@ def fit(net: nn.Module, train: tuple[torch.Tensor, torch.Tensor], test: tuple[to
     optimizer = optimizer or torch.optim.SGD(net.parameters(), lr=lr)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     X, y = (t.to(device) for t in train)
-    X_test, y_test = test
+    X_test, y_test = (t.to(device) for t in test)
     print(f"profile {runtime.profile()}, {len(X)} training images, {epochs} epochs, batch size {batch_size}, "
           f"{precision}")
     if device.type == "cuda":
@@ -179,7 +181,7 @@ def fit(net: nn.Module, train: tuple[torch.Tensor, torch.Tensor], test: tuple[to
             optimizer.step()
             loss_sum += loss.detach() * len(yb)
             correct += (logits.argmax(dim=1) == yb).sum()
-            if progress.handle is not None or progress.tty:
+            if progress.due():
                 progress.update(f"epoch {epoch + 1}/{epochs}, batch {i + 1}/{n_batches}, loss {loss.item():.3f}")
         train_loss = loss_sum.item() / len(X)  # one synchronisation per epoch, not per batch
         if not math.isfinite(train_loss):
@@ -193,6 +195,6 @@ def fit(net: nn.Module, train: tuple[torch.Tensor, torch.Tensor], test: tuple[to
         history.test_acc.append(evaluate(net, X_test, y_test, resize=resize, device=device, precision=precision))
         history.examples_per_sec.append(len(X) / seconds)
         history.seconds.append(seconds)
-        progress.update(f"epoch {epoch + 1}/{epochs}: {history.summary()}", force=True)
+        progress.update(f"epoch {epoch + 1}/{epochs}: {history.summary()}")
     progress.close(history.summary())
     return history
