@@ -140,18 +140,22 @@ def fit(net: nn.Module, train: tuple[torch.Tensor, torch.Tensor], test: tuple[to
         epochs: int, lr: float | None = None, batch_size: int = 256,
         optimizer: torch.optim.Optimizer | None = None, loss_fn: nn.Module | None = None,
         resize: int | None = None, device: torch.device | None = None,
-        generator: torch.Generator | None = None, precision: str = "auto") -> History:
+        generator: torch.Generator | None = None, precision: str = "auto", schedule: str | None = None) -> History:
     """Train a classifier with minibatch SGD (or ``optimizer``) and return its per-epoch history.
 
     The data moves to the device once and is shuffled, batched and resized there. ``train_acc`` is the running
     accuracy over each epoch in ``train()`` mode (dropout on); ``test_acc`` is measured in ``eval()`` mode.
     Convolutional networks run channels-last; on CUDA the forward pass runs under bf16 autocast (weights and
     optimizer stay fp32) with cuDNN autotuning, unless ``precision="fp32"``.
+    ``schedule="cosine"`` lowers the learning rate after every batch along a half cosine, from its initial value
+    to 0 at the end of the last epoch; by default it stays constant (d2l).
     """
     if (lr is None) == (optimizer is None):
         raise ValueError("give exactly one of lr (plain SGD) or optimizer")
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
+    if schedule not in (None, "cosine"):
+        raise ValueError(f"schedule must be None (a constant learning rate) or 'cosine', got {schedule!r}")
     device = device or runtime.device()
     precision = precision_for(device, precision)
     channels_last = is_convnet(net)
@@ -160,13 +164,15 @@ def fit(net: nn.Module, train: tuple[torch.Tensor, torch.Tensor], test: tuple[to
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     X, y = (t.to(device) for t in train)
     X_test, y_test = (t.to(device) for t in test)
+    n_batches = math.ceil(len(X) / batch_size)
+    scheduler = (torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs * n_batches)
+                 if schedule == "cosine" else None)
     print(f"profile {runtime.profile()}, {len(X)} training images, {epochs} epochs, batch size {batch_size}, "
-          f"{precision}")
+          f"{precision}" + (f", {schedule} learning-rate schedule" if schedule else ""))
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # batch shapes repeat, so the fastest kernels are worth finding
     history = History(device=str(device))
     progress = _Progress()
-    n_batches = math.ceil(len(X) / batch_size)
     for epoch in range(epochs):
         net.train()
         start = time.perf_counter()
@@ -179,6 +185,8 @@ def fit(net: nn.Module, train: tuple[torch.Tensor, torch.Tensor], test: tuple[to
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
             loss_sum += loss.detach() * len(yb)
             correct += (logits.argmax(dim=1) == yb).sum()
             if progress.due():
