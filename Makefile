@@ -11,7 +11,7 @@ MATHJAX_SHA256  := 1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64
 MATHJAX         := _vendor/mathjax
 MATHJAX_STAMP   := $(MATHJAX)/.version-$(MATHJAX_VERSION)
 
-.PHONY: book test setup data font mathjax browser lint unit check-html chapter notebooks pdf clean clean-cache
+.PHONY: book test setup data font mathjax browser lint unit check-html chapter notebooks pdf gpu-bundle clean clean-cache
 
 # Stale chapters execute first, JOBS at a time (mlbook.execute: auto is one per core, at most 4); the build
 # then finds them all in the cache and renders. `make book JOBS=1` executes one chapter at a time.
@@ -73,7 +73,7 @@ browser:
 	  else echo "No /usr/bin/chromium (Debian: apt-get install chromium): the browser test will be skipped" >&2; fi; }
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check code tests _ext
+	$(VENV)/bin/ruff check code tests _ext bench
 
 unit: setup
 	$(PY) -m pytest -m "not book"
@@ -108,6 +108,10 @@ pdf: setup
 	/usr/bin/chromium $(CHROMIUM_FLAGS) --virtual-time-budget=300000 --no-pdf-header-footer \
 	  --print-to-pdf=_build/pdf/book.pdf file://$(CURDIR)/_build/singlehtml/print.html 2>/dev/null
 	@test -s _build/pdf/book.pdf && echo "wrote _build/pdf/book.pdf"
+
+# What the full-profile run on a lent GPU machine carries (bench/gpu/README.md): .gpu/, for bench/gpu/run.sh.
+gpu-bundle: setup
+	bash bench/gpu/bundle.sh
 
 clean:
 	rm -rf _build

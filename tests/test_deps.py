@@ -58,6 +58,16 @@ def test_fingerprint_appends_one_hidden_cell():
     assert deps.with_fingerprint("# 只有文字\n") == ("# 只有文字\n", [])
 
 
+def test_fingerprint_names_the_profile_and_device(monkeypatch):
+    monkeypatch.setenv("MLBOOK_DEVICE", "cpu")
+    monkeypatch.setenv("MLBOOK_PROFILE", "quick")
+    quick, _ = deps.with_fingerprint(CHAPTER)
+    assert "profile quick, cpu" in quick
+    monkeypatch.setenv("MLBOOK_PROFILE", "full")
+    full, _ = deps.with_fingerprint(CHAPTER)
+    assert "profile full, cpu" in full and full != quick
+
+
 def test_real_chapters_depend_on_the_data_module():
     chapter = "```{code-cell} ipython3\nfrom mlbook import train\n```\n"
     names = [p.name for p in deps.modules_used(deps.CODE_CELL.findall(chapter)[0])]

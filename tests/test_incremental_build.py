@@ -65,10 +65,10 @@ def write_book(root: Path) -> None:
     (pkg / "data.py").write_text("SOURCE = 1\n", encoding="utf-8")
 
 
-def build(root: Path) -> set[str]:
+def build(root: Path, profile: str = "quick") -> set[str]:
     """Build the scratch book; return the names of the chapters that were executed."""
     # run inside the scratch book: the cache path in _config.yml is relative to the working directory
-    env = {**os.environ, "MLBOOK_DATA": str(root / "fashion")}
+    env = {**os.environ, "MLBOOK_DATA": str(root / "fashion"), "MLBOOK_PROFILE": profile, "MLBOOK_DEVICE": "cpu"}
     result = subprocess.run([str(JUPYTER_BOOK), "build", ".", "-W"], cwd=root, capture_output=True, text=True,
                             timeout=600, env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -106,9 +106,14 @@ def test_new_pins_execute_everything(book):
     assert build(book) == {"uses_select", "plain", "uses_data"}
 
 
+def test_another_profile_executes_everything_and_the_first_stays_cached(book):
+    assert build(book, profile="full") == {"uses_select", "plain", "uses_data"}
+    assert build(book, profile="quick") == set()
+
+
 def execute(root: Path, *args: str) -> subprocess.CompletedProcess:
     """``python -m mlbook.execute`` in the scratch book."""
-    env = {**os.environ, "MLBOOK_DATA": str(root / "fashion")}
+    env = {**os.environ, "MLBOOK_DATA": str(root / "fashion"), "MLBOOK_PROFILE": "quick", "MLBOOK_DEVICE": "cpu"}
     env.pop("OMP_NUM_THREADS", None)
     return subprocess.run([sys.executable, "-m", "mlbook.execute", *args], cwd=root, capture_output=True,
                           text=True, timeout=600, env=env)

@@ -2,8 +2,9 @@
 
 Jupyter Book's execution cache keys a chapter on its code cells alone. This Sphinx extension appends one
 hidden cell to every chapter that holds a fingerprint of what else its outputs depend on: the ``mlbook``
-modules it imports (directly or through other helpers), the pinned packages, and the data files where the
-chapter reads data. Change one of them and exactly the chapters that depend on it execute again.
+modules it imports (directly or through other helpers), the pinned packages, the data files where the
+chapter reads data, and the profile and kind of device it runs with. Change one of them and exactly the
+chapters that depend on it execute again.
 """
 
 from __future__ import annotations
@@ -104,6 +105,17 @@ def _data_files() -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file())
 
 
+def environment() -> str:
+    """Where chapters execute now, as ``mlbook.runtime`` decides: the profile and the kind of device.
+
+    Part of every fingerprint, so outputs of a quick CPU run are never served to a full or a GPU build (and
+    switching back finds the earlier outputs still in the cache).
+    """
+    from mlbook import runtime
+
+    return f"profile {runtime.profile()}, {runtime.device().type}"
+
+
 def with_fingerprint(text: str, root: Path = REPO_DIR) -> tuple[str, list[Path]]:
     """A chapter's source with the fingerprint cell appended, and the files it depends on.
 
@@ -114,7 +126,7 @@ def with_fingerprint(text: str, root: Path = REPO_DIR) -> tuple[str, list[Path]]
         return text, []
     package_dir = root / "code" / "mlbook"
     files = dependencies(text, package_dir if package_dir.is_dir() else PACKAGE_DIR, root / "requirements.txt")
-    cell = f"\n\n```{{code-cell}} ipython3\n:tags: [remove-cell]\n{MARKER}: {_hash(files)}\n```\n"
+    cell = f"\n\n```{{code-cell}} ipython3\n:tags: [remove-cell]\n{MARKER}: {_hash(files)}; {environment()}\n```\n"
     return text.rstrip("\n") + cell, files
 
 
@@ -126,7 +138,16 @@ def _add_fingerprint(app, docname: str, source: list[str]) -> None:
         app.env.note_dependency(str(path))
 
 
+def _reread_when_the_environment_changes(app, env, added, changed, removed) -> list[str]:
+    # Sphinx reads a page again only when a file changed; another profile or device changes no file but every
+    # page's fingerprint, so all pages are read again (and their chapters found in the cache or executed).
+    now, before = environment(), getattr(env, "mlbook_environment", None)
+    env.mlbook_environment = now
+    return sorted(env.found_docs - added) if before not in (None, now) else []
+
+
 def setup(app):
     """Sphinx entry point (listed in ``_config.yml``)."""
     app.connect("source-read", _add_fingerprint)
+    app.connect("env-get-outdated", _reread_when_the_environment_changes)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,66 @@
+"""The benchmark scripts and the GPU run's helpers still run (tiny settings on the CPU; no timing is checked)."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+from jupyter_cache import get_cache
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH = REPO / "bench"
+
+
+def run(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MLBOOK_DEVICE": "cpu", "OMP_NUM_THREADS": "1"}
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=600, env=env)
+
+
+def test_throughput_prints_both_ways_and_their_ratio():
+    result = run(sys.executable, str(BENCH / "throughput.py"), "--models", "lenet", "--steps", "3", "--warmup", "1",
+                 "--workers", "0", "--batch-size", "32")
+    assert result.returncode == 0, result.stderr[-2000:]
+    row = re.search(r"^lenet\s+(\d+)\s+(\d+)\s+(\d+\.\d\d)\s+(\d+\.\d\d)$", result.stdout, re.MULTILINE)
+    assert row, result.stdout
+    usual, fit, ratio = int(row[1]), int(row[2]), float(row[3])
+    assert usual > 0 and fit > 0 and abs(ratio - fit / usual) < 0.02 * ratio + 0.01
+
+
+def test_recipes_and_precision_train_each_way():
+    recipes = run(sys.executable, str(BENCH / "recipes.py"), "--models", "lenet", "--recipes", "d2l", "both",
+                  "--epochs", "1", "--n-train", "256", "--n-test", "64")
+    assert recipes.returncode == 0, recipes.stderr[-2000:]
+    assert re.search(r"^lenet\s+d2l\s+0\.\d{3}", recipes.stdout, re.MULTILINE)
+    assert re.search(r"^lenet\s+both\s+0\.\d{3}", recipes.stdout, re.MULTILINE)
+    assert "cosine learning-rate schedule" in recipes.stdout  # the improved recipe used the schedule
+    precision = run(sys.executable, str(BENCH / "precision.py"), "--model", "lenet", "--epochs", "1",
+                    "--n-train", "256")
+    assert precision.returncode == 0, precision.stderr[-2000:]
+    assert re.search(r"^\s+1\s+0\.\d{3}\s+0\.\d{3}$", precision.stdout, re.MULTILINE)
+    assert "fp32: " in precision.stdout and "bf16: " in precision.stdout
+
+
+def test_exec_table_lists_each_chapter_from_the_cache(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1)", execution_count=1)],
+                                  metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                           "language": "python"}})
+    chapter = tmp_path / "book" / "one.ipynb"
+    chapter.parent.mkdir()
+    nbformat.write(nb, chapter)
+    get_cache(str(tmp_path / "cache")).cache_notebook_file(chapter, check_validity=False,
+                                                            data={"execution_seconds": 12.34})
+    result = run(sys.executable, str(BENCH / "gpu" / "exec_table.py"), str(tmp_path / "cache"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^\| book/one\.ipynb \| 12\.3 \|", result.stdout, re.MULTILINE)
+    assert "| all 1 | 12.3 |" in result.stdout
+    missing = run(sys.executable, str(BENCH / "gpu" / "exec_table.py"), str(tmp_path / "none"), cwd=tmp_path)
+    assert missing.returncode == 1 and "no chapter finished executing" in missing.stdout
+
+
+def test_gpu_run_refuses_an_unknown_phase(tmp_path):
+    result = subprocess.run(["bash", str(BENCH / "gpu" / "run.sh"), "train"], capture_output=True, text=True,
+                            env={**os.environ, "OUT": str(tmp_path)}, timeout=60)
+    assert result.returncode == 2 and "usage:" in result.stderr and "build|bench|recipes|compile|all" in result.stderr
+    assert not any(tmp_path.iterdir())  # nothing was started
