@@ -9,7 +9,7 @@ set -uo pipefail  # no -e: a failed step is recorded and the next one still runs
 cd "$(dirname "$0")/../.."
 
 PHASE=${1:-all}
-JOBS=${JOBS:-auto}  # chapters executed at once (python -m mlbook.execute; auto: one per core, at most 4)
+export JOBS=${JOBS:-auto}  # chapters executed at once (python -m mlbook.execute; auto: one per core, at most 4)
 : "${OUT:?OUT must name the folder whose files come back}"
 RUN_BUDGET=${RUN_BUDGET:-540}  # seconds for all of run.sh: 9 of the 15 device minutes, the machine's start aside
 BUILD_TIMEOUT=${BUILD_TIMEOUT:-400}
