@@ -130,11 +130,15 @@ def _share_cores(threads: int) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))  # kernels inherit it; torch reads it at import
 
 
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def jobs_for(requested: str, n_tasks: int) -> int:
     """``auto``: one job per core, at most MAX_AUTO_JOBS and no more than there are chapters to run."""
     if requested == "auto":
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        return max(1, min(cores, MAX_AUTO_JOBS, n_tasks))
+        return max(1, min(cores(), MAX_AUTO_JOBS, n_tasks))
     try:
         jobs = int(requested)
     except ValueError:
@@ -159,8 +163,7 @@ def run(root: Path, jobs: str = "auto", log=print) -> int:
         log("every chapter is in the cache")
         return 0
     n_jobs = jobs_for(jobs, len(todo))
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    threads = max(1, cores // n_jobs)
+    threads = max(1, cores() // n_jobs)
     log(f"executing {len(todo)} chapters, {n_jobs} at a time, {os.environ.get('OMP_NUM_THREADS', threads)} "
         f"threads each")
     cache = get_cache(str(config.cache))
