@@ -25,8 +25,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--n-train", type=int, default=None, help="training images (default: all 60,000)")
     parser.add_argument("--batch-size", type=int, default=None, help="default: 256 for LeNet, else 128 (d2l)")
     args = parser.parse_args(argv)
-    build, side, lr = MODELS[args.model]
-    batch_size = args.batch_size or (256 if args.model == "lenet" else 128)
+    build, side, lr, d2l_batch_size = MODELS[args.model]
+    batch_size = args.batch_size or d2l_batch_size
     X, y = data.fashion_mnist("train")
     X_test, y_test = data.fashion_mnist("test")
     X, y = X[:args.n_train], y[:args.n_train]

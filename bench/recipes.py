@@ -49,8 +49,7 @@ def main(argv: list[str]) -> int:
     X, y, X_test, y_test = X[:args.n_train], y[:args.n_train], X_test[:args.n_test], y_test[:args.n_test]
     rows = []
     for name in args.models:
-        build, side, lr = MODELS[name]
-        batch_size = 256 if name == "lenet" else 128  # d2l's
+        build, side, lr, batch_size = MODELS[name]
         for recipe in args.recipes:
             standardize, cosine = RECIPES[recipe]
             runtime.seed(0)

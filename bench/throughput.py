@@ -33,13 +33,13 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from mlbook import data, models, runtime, train
 
-# name: (builder, input side, d2l's learning rate)
+# name: (builder, input side, d2l's learning rate, d2l's batch size)
 MODELS = {
-    "lenet": (models.lenet, 28, 0.9),
-    "alexnet": (models.alexnet, 224, 0.01),
-    "vgg": (lambda: models.vgg(models.narrow(models.VGG11)), 224, 0.05),
-    "nin": (models.nin, 224, 0.1),
-    "googlenet": (models.googlenet, 96, 0.1),
+    "lenet": (models.lenet, 28, 0.9, 256),
+    "alexnet": (models.alexnet, 224, 0.01, 128),
+    "vgg": (lambda: models.vgg(models.narrow(models.VGG11)), 224, 0.05, 128),
+    "nin": (models.nin, 224, 0.1, 128),
+    "googlenet": (models.googlenet, 96, 0.1, 128),
 }
 
 
@@ -141,7 +141,7 @@ def main(argv: list[str]) -> int:
             header += f" {'compiled img/s':>15} {'ratio':>6} {'compile s':>9} {'pays after':>11}"
         print(header)
         for name in args.models:
-            build, side, lr = MODELS[name]
+            build, side, lr, _ = MODELS[name]  # one batch size for all: --batch-size
             usual = usual_pipeline(build, side, lr, args.steps, args.warmup, args.batch_size, args.workers, root,
                                    device)
             with contextlib.redirect_stdout(io.StringIO()):  # fit's own report lines would break the table

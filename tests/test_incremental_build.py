@@ -65,12 +65,16 @@ def write_book(root: Path) -> None:
     (pkg / "data.py").write_text("SOURCE = 1\n", encoding="utf-8")
 
 
+def scratch_env(root: Path, profile: str = "quick") -> dict[str, str]:
+    """The scratch book's data, a fixed profile and the CPU, whatever the machine running the tests."""
+    return {**os.environ, "MLBOOK_DATA": str(root / "fashion"), "MLBOOK_PROFILE": profile, "MLBOOK_DEVICE": "cpu"}
+
+
 def build(root: Path, profile: str = "quick") -> set[str]:
     """Build the scratch book; return the names of the chapters that were executed."""
     # run inside the scratch book: the cache path in _config.yml is relative to the working directory
-    env = {**os.environ, "MLBOOK_DATA": str(root / "fashion"), "MLBOOK_PROFILE": profile, "MLBOOK_DEVICE": "cpu"}
     result = subprocess.run([str(JUPYTER_BOOK), "build", ".", "-W"], cwd=root, capture_output=True, text=True,
-                            timeout=600, env=env)
+                            timeout=600, env=scratch_env(root, profile))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return set(re.findall(r"(\w+)\.md: Executing notebook", result.stdout + result.stderr))
 
@@ -113,7 +117,7 @@ def test_another_profile_executes_everything_and_the_first_stays_cached(book):
 
 def execute(root: Path, *args: str) -> subprocess.CompletedProcess:
     """``python -m mlbook.execute`` in the scratch book."""
-    env = {**os.environ, "MLBOOK_DATA": str(root / "fashion"), "MLBOOK_PROFILE": "quick", "MLBOOK_DEVICE": "cpu"}
+    env = scratch_env(root)
     env.pop("OMP_NUM_THREADS", None)
     return subprocess.run([sys.executable, "-m", "mlbook.execute", *args], cwd=root, capture_output=True,
                           text=True, timeout=600, env=env)

@@ -115,12 +115,14 @@ def stale(root: Path, config: Settings) -> list[tuple[Path, object]]:
 
 def _execute(path: str, nb, config: Settings):
     """Run one notebook (in a worker process); returns it executed, the seconds taken and any error."""
+    import contextlib
     import tempfile
 
     from jupyter_cache.executors.utils import single_nb_execution
 
-    with tempfile.TemporaryDirectory() as temp:
-        cwd = temp if config.in_temp else str(Path(path).parent)
+    # the chapter's own folder, or (run_in_temp) a temporary one, as MyST-NB chooses
+    folder = tempfile.TemporaryDirectory() if config.in_temp else contextlib.nullcontext(str(Path(path).parent))
+    with folder as cwd:
         result = single_nb_execution(nb, cwd=cwd, timeout=config.timeout, allow_errors=config.allow_errors,
                                      meta_override=True)
     return result.nb, result.time, ANSI.sub("", result.exc_string) if result.err else None
