@@ -72,3 +72,16 @@ def test_real_chapters_depend_on_the_data_module():
     chapter = "```{code-cell} ipython3\nfrom mlbook import train\n```\n"
     names = [p.name for p in deps.modules_used(deps.CODE_CELL.findall(chapter)[0])]
     assert {"train.py", "data.py", "runtime.py", "report.py"} <= set(names)
+
+
+def test_a_file_is_read_once_per_process_until_it_changes(tmp_path, monkeypatch):
+    big = tmp_path / "train-images-idx3-ubyte"  # unpacked data: hashed by content, shared by many chapters
+    big.write_bytes(b"\0" * 4096)
+    reads = []
+    real_open = Path.open
+    monkeypatch.setattr(Path, "open", lambda self, *a, **k: reads.append(self) or real_open(self, *a, **k))
+    first = [deps._hash([big]) for _ in range(3)]
+    assert len(set(first)) == 1 and reads == [big]
+    big.write_bytes(b"\1" * 4096)  # same size, new content and time
+    reads.clear()
+    assert deps._hash([big]) != first[0] and reads == [big]

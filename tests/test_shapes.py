@@ -5,7 +5,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from mlbook.shapes import conv_out, conv_out_symbolic, shape_table
+from mlbook.shapes import block_table, conv_out, conv_out_symbolic, n_params, shape_table
 
 
 @settings(max_examples=150, deadline=None)
@@ -69,3 +69,19 @@ def test_shape_table_of_a_meta_model_needs_no_memory():
         net = nn.Sequential(nn.Conv2d(1, 512, 3, padding=1), nn.Flatten())
     rows = shape_table(net, (64, 1, 224, 224))
     assert rows[-1][2] == (64, 512 * 224 * 224)  # 6.6 GB had it been real
+
+
+def test_n_params_counts_every_learned_number_and_nothing_else():
+    net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.Flatten(), nn.LazyLinear(4))
+    net(torch.zeros(1, 3, 6, 6))  # materialise the lazy layer: 8 * 4 * 4 inputs
+    assert n_params(net) == (3 * 9 * 8 + 8) + (8 + 8) + (8 * 16 * 4 + 4)  # BatchNorm's running stats are buffers
+    assert n_params(nn.ReLU()) == 0
+
+
+def test_block_table_drops_the_batch_axis_and_indexes_blocks():
+    net = nn.Sequential(nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.MaxPool2d(2)), nn.Flatten(),
+                        nn.Linear(4 * 14 * 14, 10))
+    rows = block_table(net, (5, 1, 28, 28))
+    assert rows == [(0, "Sequential", (4, 14, 14), 4 * 9 + 4), (1, "Flatten", (784,), 0),
+                    (2, "Linear", (10,), 784 * 10 + 10)]
+    assert sum(n for *_, n in rows) == n_params(net)

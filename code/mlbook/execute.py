@@ -124,8 +124,16 @@ def _execute(path: str, nb, config: Settings):
     folder = tempfile.TemporaryDirectory() if config.in_temp else contextlib.nullcontext(str(Path(path).parent))
     with folder as cwd:
         result = single_nb_execution(nb, cwd=cwd, timeout=config.timeout, allow_errors=config.allow_errors,
-                                     meta_override=True)
+                                     meta_override=True, config=_kernel_config())
     return result.nb, result.time, ANSI.sub("", result.exc_string) if result.err else None
+
+
+def _kernel_config():
+    """Encrypt the kernel's local sockets where pyzmq can: ipykernel 7 warns on every start otherwise."""
+    import zmq
+    from traitlets.config import Config
+
+    return Config({"KernelManager": {"transport_encryption": "auto"}}) if zmq.has("curve") else Config()
 
 
 def _share_cores(threads: int) -> None:

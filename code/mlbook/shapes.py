@@ -1,4 +1,4 @@
-"""How shapes are computed: the convolution output-size formula and layer-by-layer shape tables (卷积 chapters)."""
+"""Shapes and sizes of networks: the convolution output-size formula, layer-by-layer shape tables, parameter counts."""
 
 from __future__ import annotations
 
@@ -29,6 +29,11 @@ def conv_out_symbolic() -> tuple[sp.Expr, tuple[sp.Symbol, ...]]:
     return sp.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1, (n, k, p, s, d)
 
 
+def n_params(module: nn.Module) -> int:
+    """How many numbers the module learns (all its parameters, its children's included)."""
+    return sum(p.numel() for p in module.parameters())
+
+
 def shape_table(model: nn.Module, input_shape: tuple[int, ...],
                 leaves: bool = True) -> list[tuple[str, str, tuple[int, ...], int]]:
     """``(name, layer type, output shape, parameters)`` for each leaf module, from one forward pass on zeros.
@@ -44,7 +49,7 @@ def shape_table(model: nn.Module, input_shape: tuple[int, ...],
     hooks = []
     for name, module in modules:
         def record(mod, _inputs, output, name=name):
-            rows.append((name, type(mod).__name__, tuple(output.shape), sum(p.numel() for p in mod.parameters())))
+            rows.append((name, type(mod).__name__, tuple(output.shape), n_params(mod)))
 
         hooks.append(module.register_forward_hook(record))
     was_training = model.training
@@ -58,3 +63,8 @@ def shape_table(model: nn.Module, input_shape: tuple[int, ...],
             hook.remove()
         model.train(was_training)
     return rows
+
+
+def block_table(net: nn.Sequential, input_shape: tuple[int, ...]) -> list[tuple[int, str, tuple[int, ...], int]]:
+    """``(index, type, output shape without the batch axis, parameters)`` for each top-level child of ``net``."""
+    return [(int(name), kind, shape[1:], n) for name, kind, shape, n in shape_table(net, input_shape, leaves=False)]
