@@ -72,8 +72,10 @@ browser:
 	    echo "Chromium could not be installed: the browser test will be skipped" >&2; \
 	  else echo "No /usr/bin/chromium (Debian: apt-get install chromium): the browser test will be skipped" >&2; fi; }
 
+# ruff over the Python files, then over the chapters' code cells (findings name the .md file and line)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check code tests _ext bench
+	$(PY) -m mlbook.lint book
 
 unit: setup
 	$(PY) -m pytest -m "not book"

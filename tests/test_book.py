@@ -37,6 +37,9 @@ def test_page_is_built_without_errors(docname):
     assert "Traceback" not in html
     assert "missing from font" not in html and "missing from current font" not in html
     assert 'class="output stderr"' not in html
+    # a cell's last expression shown by accident: <torch._C.Generator at 0x7f...>, [<matplotlib.lines.Line2D ...>]
+    stray = re.search(r"&lt;[\w.]+[^&]{0,40} at 0x[0-9a-f]+&gt;", html)
+    assert stray is None, f"{docname} shows an object's repr: {stray.group(0) if stray else ''}"
     if has_code(docname):
         assert "cell_output" in html, f"{docname} shows no executed output"
 

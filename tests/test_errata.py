@@ -14,3 +14,24 @@ def test_every_erratum_box_is_listed_in_the_appendix():
     assert boxes, "no erratum boxes found"
     assert boxes - listed == set(), "corrections missing from the appendix"
     assert listed - boxes == set(), "the appendix links to boxes that do not exist"
+
+
+def test_the_appendix_follows_the_book():
+    """Rows in reading order: by chapter as _toc.yml lists them, then by where the box stands in the chapter."""
+    import yaml
+
+    toc = yaml.safe_load((BOOK.parent / "_toc.yml").read_text(encoding="utf-8"))
+    chapters = [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    where = {}
+    for number, docname in enumerate(chapters):
+        text = (BOOK.parent / f"{docname}.md").read_text(encoding="utf-8")
+        sections = re.findall(r"^\((sec-[\w-]+)\)=$", text, re.MULTILINE)
+        for box in re.finditer(r"^\(((?:erratum|note)-[a-z0-9-]+)\)=$", text, re.MULTILINE):
+            where[box.group(1)] = (number, box.start(), sections[0] if sections else None)
+    rows = re.findall(r"^\| \{ref\}`(sec-[\w-]+)` \|.*<((?:erratum|note)-[a-z0-9-]+)>`? \|$",
+                      (BOOK / "appendix" / "errata.md").read_text(encoding="utf-8"), re.MULTILINE)
+    assert len(rows) > 50
+    for section, box in rows:
+        assert where[box][2] == section, f"{box} is listed under {section} but stands in {where[box][2]}"
+    positions = [where[box][:2] for _, box in rows]
+    assert positions == sorted(positions), "errata rows are not in the order of the book"

@@ -73,3 +73,11 @@ def test_image_grid_lays_out_and_titles():
 def test_curves_log_scale_and_labels():
     ax = plot.curves({"a": [1, 10, 100]}, ylabel="损失", logy=True, x0=0)
     assert ax.get_yscale() == "log" and list(ax.lines[0].get_xdata()) == [0, 1, 2]
+
+
+def test_curves_put_ticks_on_whole_epochs_only():
+    ax = plot.curves({"train": [0.9, 0.5]})  # two epochs: matplotlib alone would tick 1.0, 1.2, ..., 2.0
+    ax.figure.canvas.draw()
+    ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+    assert ticks == [1, 2]
+    plt.close(ax.figure)

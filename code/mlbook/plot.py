@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
+from matplotlib.ticker import MaxNLocator
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Micro Hei",
              "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei", "PingFang SC")
@@ -61,6 +62,7 @@ def curves(series: Mapping[str, Sequence[float]], *, xlabel: str = "迭代周期
     for name, values in series.items():
         ax.plot(range(x0, x0 + len(values)), list(values), label=name, marker="o" if len(values) <= 20 else None,
                 markersize=3)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs and steps: no tick at 1.5
     ax.set_xlabel(xlabel)
     if ylabel:
         ax.set_ylabel(ylabel)
