@@ -35,3 +35,13 @@ def test_the_appendix_follows_the_book():
         assert where[box][2] == section, f"{box} is listed under {section} but stands in {where[box][2]}"
     positions = [where[box][:2] for _, box in rows]
     assert positions == sorted(positions), "errata rows are not in the order of the book"
+
+
+def test_every_correction_is_a_titled_warning_box():
+    """`{warning} title` would show a generic 警告 with the title as text: the boxes are titled admonitions."""
+    for chapter in BOOK.rglob("*.md"):
+        text = chapter.read_text(encoding="utf-8")
+        for label in re.finditer(r"^\(erratum-[a-z0-9-]+\)=\n(.*)\n(.*)$", text, re.MULTILINE):
+            fence, option = label.group(1), label.group(2)
+            assert re.match(r"^`{3,}\{admonition\} 笔记勘误：\S", fence), f"{chapter.name}: {fence}"
+            assert option == ":class: warning", f"{chapter.name}: {fence}"

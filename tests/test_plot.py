@@ -81,3 +81,27 @@ def test_curves_put_ticks_on_whole_epochs_only():
     ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
     assert ticks == [1, 2]
     plt.close(ax.figure)
+
+
+def test_two_line_titles_get_room_above_the_next_row():
+    images = torch.zeros(8, 28, 28, dtype=torch.uint8)
+    one = plot.image_grid(images, ["外套"] * 8, ncols=4)
+    two = plot.image_grid(images, ["真：外套\n预：衬衫"] * 8, ncols=4)
+    for fig in (one, two):
+        fig.canvas.draw()
+    # the title of a lower image must end below the image above it
+    upper, lower = two.axes[0], two.axes[4]
+    renderer = two.canvas.get_renderer()
+    assert lower.title.get_window_extent(renderer).y1 <= upper.get_window_extent(renderer).y0 + 1
+    assert two.get_figheight() > one.get_figheight()
+    plt.close(one)
+    plt.close(two)
+
+
+def test_axes_show_plain_numbers_without_an_offset():
+    plot.setup()
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [2.3040, 2.3046])
+    fig.canvas.draw()
+    assert ax.yaxis.get_offset_text().get_text() == ""
+    plt.close(fig)

@@ -40,6 +40,7 @@ def setup() -> None:
         "grid.alpha": 0.3,
         "axes.spines.top": False,
         "axes.spines.right": False,
+        "axes.formatter.useoffset": False,  # a loss axis reads 2.3040, not "+2.304" and 0.0000 ... 0.0006
         "svg.fonttype": "path",  # text as outlines: readers need no CJK font of their own
         "svg.hashsalt": "mlbook",  # stable ids, so unchanged figures give unchanged files
     })
@@ -90,7 +91,9 @@ def image_grid(images, titles: Sequence[str] | None = None, *, ncols: int = 8, s
     """Show a batch of grey images ``(N, H, W)`` (or ``(N, 1, H, W)``) in a grid, with optional titles."""
     n = len(images)
     nrows = (n + ncols - 1) // ncols
-    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * scale, nrows * scale * 1.15), squeeze=False)
+    title_lines = max((str(t).count("\n") + 1 for t in titles), default=1) if titles is not None else 0
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * scale, nrows * scale * (1.0 + 0.17 * title_lines)),
+                             squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i >= n:
