@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+from mlbook import execute
+
 BOOK = Path(__file__).resolve().parents[1] / "book"
 
 
@@ -18,13 +20,9 @@ def test_every_erratum_box_is_listed_in_the_appendix():
 
 def test_the_appendix_follows_the_book():
     """Rows in reading order: by chapter as _toc.yml lists them, then by where the box stands in the chapter."""
-    import yaml
-
-    toc = yaml.safe_load((BOOK.parent / "_toc.yml").read_text(encoding="utf-8"))
-    chapters = [c["file"] for part in toc["parts"] for c in part["chapters"]]
     where = {}
-    for number, docname in enumerate(chapters):
-        text = (BOOK.parent / f"{docname}.md").read_text(encoding="utf-8")
+    for number, chapter in enumerate(execute.chapters(BOOK.parent)):  # in _toc.yml's order
+        text = chapter.read_text(encoding="utf-8")
         sections = re.findall(r"^\((sec-[\w-]+)\)=$", text, re.MULTILINE)
         for box in re.finditer(r"^\(((?:erratum|note)-[a-z0-9-]+)\)=$", text, re.MULTILINE):
             where[box.group(1)] = (number, box.start(), sections[0] if sections else None)

@@ -49,7 +49,7 @@ def find_chapters(paths: list[Path]) -> list[Path]:
     return [p for p in found if "```{code-cell}" in p.read_text(encoding="utf-8")]
 
 
-def run(paths: list[Path], root: Path = Path("."), ruff: str | None = None) -> tuple[int, str]:
+def run(paths: list[Path], root: Path = Path(".")) -> tuple[int, str]:
     """Ruff's exit status and its findings, with each ``_build/lint/…py`` path turned back into the chapter's."""
     out = root / OUT
     shutil.rmtree(out, ignore_errors=True)
@@ -61,7 +61,7 @@ def run(paths: list[Path], root: Path = Path("."), ruff: str | None = None) -> t
         written.append(target)
     if not written:
         return 0, "no chapter with code cells\n"
-    ruff = ruff or shutil.which("ruff", path=str(Path(sys.executable).parent)) or "ruff"
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or "ruff"  # the venv's, else PATH's
     result = subprocess.run([ruff, "check", "--no-cache", "--output-format", "concise", *map(str, written)],
                             cwd=root, capture_output=True, text=True)
     prefix = re.escape(str(OUT)) + r"/(\S+?)\.py:"
