@@ -11,7 +11,7 @@ MATHJAX_SHA256  := 1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64
 MATHJAX         := _vendor/mathjax
 MATHJAX_STAMP   := $(MATHJAX)/.version-$(MATHJAX_VERSION)
 
-.PHONY: book test setup data font mathjax browser lint unit check-html chapter notebooks pdf gpu-bundle clean clean-cache
+.PHONY: book test setup data font mathjax browser lint unit check-html chapter records notebooks pdf gpu-bundle clean clean-cache
 
 # Stale chapters execute first, JOBS at a time (mlbook.execute: auto is one per core, at most 4); the build
 # then finds them all in the cache and renders. `make book JOBS=1` executes one chapter at a time.
@@ -90,6 +90,13 @@ chapter: setup
 	@mkdir -p _build/chapters
 	cd $(dir $(CHAPTER)) && $(abspath $(VENV))/bin/jupytext --to ipynb --execute \
 	  -o $(abspath _build/chapters)/$(notdir $(CHAPTER:.md=.ipynb)) $(notdir $(CHAPTER))
+
+# Records of full-setting training runs (mlbook.records): copy those the last full-profile build wrote into
+# _build/records/ to book/records/, which every build's pages read. Nothing else writes book/records/.
+# Make them with `MLBOOK_PROFILE=full make book` (on a GPU machine), or execute only some chapters in full:
+# `MLBOOK_PROFILE=full .venv/bin/python -m mlbook.execute book/cnn/lenet.md`.
+records: $(STAMP)
+	$(PY) -m mlbook.records publish
 
 # The executed notebooks the site offers for download, put beside their chapters (gitignored, left out of the
 # build). A build that finds them there points its Colab and Binder buttons at .ipynb files instead of the

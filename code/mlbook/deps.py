@@ -3,7 +3,8 @@
 Jupyter Book's execution cache keys a chapter on its code cells alone. This Sphinx extension appends one
 hidden cell to every chapter that holds a fingerprint of what else its outputs depend on: the ``mlbook``
 modules it imports (directly or through other helpers), the pinned packages, the data files where the
-chapter reads data, and the profile and kind of device it runs with. Change one of them and exactly the
+chapter reads data, the records of full-setting runs where it shows them (``mlbook.records``), and the profile
+and kind of device it runs with. Change one of them and exactly the
 chapters that depend on it execute again.
 """
 
@@ -67,21 +68,34 @@ def modules_used(code: str, package_dir: Path = PACKAGE_DIR) -> list[Path]:
 
 
 def dependencies(chapter_source: str, package_dir: Path = PACKAGE_DIR,
-                 requirements: Path = REPO_DIR / "requirements.txt") -> list[Path]:
-    """The files beyond its own text that a chapter's outputs depend on."""
+                 requirements: Path = REPO_DIR / "requirements.txt",
+                 records_dir: Path = REPO_DIR / "book" / "records") -> list[Path]:
+    """The files beyond its own text that a chapter's outputs depend on.
+
+    A chapter that uses ``mlbook.records`` depends on every record in ``records_dir``, each checked here, so a
+    broken record stops the build before any chapter runs (``records.RecordError``, one line).
+    """
     code = "\n".join(CODE_CELL.findall(chapter_source))
     files = modules_used(code, package_dir)
     if requirements.is_file():
         files.append(requirements)
     if any(p.name == "data.py" for p in files):
         files += _data_files()
+    if any(p.name == "records.py" for p in files):
+        from mlbook import records
+
+        found = records.files(records_dir)
+        for path in found:
+            records.load(path)
+        files += found
     return files
 
 
 def fingerprint(chapter_source: str, package_dir: Path = PACKAGE_DIR,
-                requirements: Path = REPO_DIR / "requirements.txt") -> str:
+                requirements: Path = REPO_DIR / "requirements.txt",
+                records_dir: Path = REPO_DIR / "book" / "records") -> str:
     """A short hash of everything beyond its own code that a chapter's outputs depend on."""
-    return _hash(dependencies(chapter_source, package_dir, requirements))
+    return _hash(dependencies(chapter_source, package_dir, requirements, records_dir))
 
 
 def _hash(files: list[Path]) -> str:
@@ -140,13 +154,21 @@ def with_fingerprint(text: str, root: Path = REPO_DIR) -> tuple[str, list[Path]]
     if "```{code-cell}" not in text or MARKER in text:
         return text, []
     package_dir = root / "code" / "mlbook"
-    files = dependencies(text, package_dir if package_dir.is_dir() else PACKAGE_DIR, root / "requirements.txt")
+    files = dependencies(text, package_dir if package_dir.is_dir() else PACKAGE_DIR, root / "requirements.txt",
+                         root / "book" / "records")
     cell = f"\n\n```{{code-cell}} ipython3\n:tags: [remove-cell]\n{MARKER}: {_hash(files)}; {environment()}\n```\n"
     return text.rstrip("\n") + cell, files
 
 
 def _add_fingerprint(app, docname: str, source: list[str]) -> None:
-    source[0], files = with_fingerprint(source[0], Path(app.srcdir))
+    from sphinx.errors import SphinxError
+
+    from mlbook import records
+
+    try:
+        source[0], files = with_fingerprint(source[0], Path(app.srcdir))
+    except records.RecordError as err:  # Sphinx prints a SphinxError's message alone, without a traceback
+        raise SphinxError(str(err)) from None
     # Sphinx reads a page again only when the page or a noted dependency changes: note them all,
     # so a changed helper brings the page back here and its new fingerprint misses the cache.
     for path in files:

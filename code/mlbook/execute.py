@@ -8,6 +8,7 @@ and stores each success in the cache. ``jupyter-book build`` then finds every ch
 
     python -m mlbook.execute            # as many chapters at once as the machine has cores, at most 4
     python -m mlbook.execute --jobs 1   # one at a time
+    python -m mlbook.execute book/cnn/lenet.md book/mlp/mlp.md   # only these chapters, if stale
 
 Each kernel gets an equal share of the cores (``OMP_NUM_THREADS``) unless the variable is set already.
 A chapter that fails is not cached: its error is printed, the others still run, and the exit status is 1.
@@ -26,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from mlbook import deps
+from mlbook import deps, records
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")  # IPython colours its tracebacks; the log is plain text
 MAX_AUTO_JOBS = 4  # more kernels than this mostly compete for memory bandwidth
@@ -93,9 +94,9 @@ def _guess_seconds(nb) -> float:
     return (100.0 if "models" in used else 30.0 if "train" in used else 10.0) + len(code) / 1e6
 
 
-def stale(root: Path, config: Settings) -> list[tuple[Path, object]]:
-    """The chapters the cache has no executed notebook for, the likely slowest first (the time of their last
-    run where the cache remembers one, else a guess), so that short ones fill the gaps at the end."""
+def stale(root: Path, config: Settings, only: list[Path] | None = None) -> list[tuple[Path, object]]:
+    """The chapters (of ``only``, if given) the cache has no executed notebook for, the likely slowest first (the
+    time of their last run where the cache remembers one, else a guess), so that short ones fill the gaps."""
     from jupyter_cache import get_cache
 
     cache = get_cache(str(config.cache))
@@ -105,6 +106,8 @@ def stale(root: Path, config: Settings) -> list[tuple[Path, object]]:
             last_seconds[record.uri] = record.data["execution_seconds"]
     todo = []
     for path in chapters(root, config.exclude):
+        if only is not None and path not in only:
+            continue
         nb = notebook(path, root, config.extensions)
         try:
             cache.match_cache_notebook(nb)
@@ -158,8 +161,9 @@ def jobs_for(requested: str, n_tasks: int) -> int:
     return jobs
 
 
-def run(root: Path, jobs: str = "auto", log=print) -> int:
-    """Execute and cache every stale chapter of the book at ``root``; returns the number that failed."""
+def run(root: Path, jobs: str = "auto", log=print, only: list[Path] | None = None) -> int:
+    """Execute and cache every stale chapter of the book at ``root`` (of ``only``, if given); returns the number
+    that failed."""
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
@@ -168,7 +172,12 @@ def run(root: Path, jobs: str = "auto", log=print) -> int:
     if config.mode != "cache":
         log(f"execute_notebooks is {config.mode!r}, not 'cache': nothing to do, the book build executes")
         return 0
-    todo = stale(root, config)
+    if only is not None:
+        only = [p.resolve() for p in only]
+        unknown = [str(p) for p in only if p not in chapters(root, config.exclude)]
+        if unknown:
+            raise ValueError(f"not chapters of _toc.yml: {', '.join(unknown)}")
+    todo = stale(root, config, only)
     if not todo:
         log("every chapter is in the cache")
         return 0
@@ -203,11 +212,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", default=os.environ.get("MLBOOK_JOBS", "auto"),
                         help="chapters at once (default: auto, or $MLBOOK_JOBS)")
     parser.add_argument("--root", type=Path, default=Path("."), help="the book's folder (default: .)")
+    parser.add_argument("only", nargs="*", type=Path, metavar="CHAPTER",
+                        help="execute only these chapters (.md files of _toc.yml), if stale")
     args = parser.parse_args(argv)
     if not (args.root / "_toc.yml").is_file():
         parser.error(f"no _toc.yml in {args.root.resolve()}: run from the book's folder or pass --root")
     try:
-        failed = run(args.root, args.jobs, log=lambda msg: print(msg, flush=True))
+        failed = run(args.root, args.jobs, log=lambda msg: print(msg, flush=True), only=args.only or None)
+    except records.RecordError as err:  # a broken record: one line, no traceback
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     except ValueError as err:
         parser.error(str(err))
     if failed:

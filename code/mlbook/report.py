@@ -65,7 +65,7 @@ def reduced_note(b: runtime.Budget):
         f"本页在 quick 配置下执行（没有 GPU 时的默认配置）：这次训练用了{images(b.n_train)}训练图像、"
         f"{images(b.n_test).strip()}测试图像、{b.epochs} 个迭代周期，而完整设置是{images(n_train)}训练图像、"
         f"{epochs} 个迭代周期。下面的损失、准确率和速度都来自这次缩减的运行，不代表完整训练的效果。"
-        "在有 GPU 的机器上执行 `MLBOOK_PROFILE=full make book`，可以得到完整设置下的结果。\n```")
+        "完整设置下的结果见这次运行之后的“完整设置的记录”。\n```")
 
 
 def _glue(values: dict[str, str]) -> None:

@@ -7,6 +7,7 @@ import os
 import platform
 import random
 import time
+from pathlib import Path
 
 import torch
 
@@ -76,10 +77,21 @@ def seed(value: int = 0) -> torch.Generator:
     return torch.Generator().manual_seed(value)
 
 
+def cpu_name() -> str:
+    """The processor's model name from ``/proc/cpuinfo`` (Linux), else what ``platform`` knows of it."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def describe() -> dict[str, str]:
     """Where this chapter executes: the facts shown on every page and in the execution report."""
     dev = device()
-    name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else platform.processor() or platform.machine()
+    name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else cpu_name()
     return {
         "device": str(dev),
         "device_name": name,
