@@ -82,7 +82,7 @@ def test_the_floor_is_checked_only_when_the_run_is_not_reduced(book, monkeypatch
     reduced = runtime.budget(3, quick_epochs=1)
     assert reduced.reduced
     tiny_run(reduced, floor=1.01)  # an impossible floor: not checked on a reduced run
-    with pytest.raises(AssertionError, match="below the floor 1.01"):
+    with pytest.raises(AssertionError, match=r"below the floor 1\.01"):
         tiny_run(runtime.budget(1), floor=1.01)
 
 
@@ -171,7 +171,7 @@ def test_publish_with_a_bad_record_changes_nothing(tmp_path):
     write_build_record(tmp_path, good_record())
     bad = write_build_record(tmp_path, {**good_record(), "key": "mlp/relu"})
     bad.write_text(bad.read_text(encoding="utf-8").replace('"schema": 1', '"schema": 2'), encoding="utf-8")
-    with pytest.raises(records.RecordError, match="relu.json: unknown schema version 2"):
+    with pytest.raises(records.RecordError, match=r"relu\.json: unknown schema version 2"):
         records.publish(tmp_path, log=lambda _: None)
     assert not (tmp_path / "book").exists() or not any((tmp_path / "book").rglob("*"))
 

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from test_incremental_build import JUPYTER_BOOK, NOTEBOOK, scratch_env
 
 TRAIN = """import torch

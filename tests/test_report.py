@@ -31,7 +31,7 @@ def test_reduced_note_only_for_a_cut_run(monkeypatch):
     text = note.data
     assert text.startswith("```{admonition} 缩减运行") and text.rstrip().endswith("```")
     for fact in ("512 张训练图像", "256 张测试图像", "2 个迭代周期", "完整设置是全部训练图像、10 个迭代周期",
-                 "MLBOOK_PROFILE=full"):
+                 "完整设置的记录"):
         assert fact in text
     assert report.reduced_note(runtime.budget(10)) is None  # nothing was cut
     monkeypatch.setenv("MLBOOK_PROFILE", "full")

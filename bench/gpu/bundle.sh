@@ -6,6 +6,7 @@
 #   vendor.tar.xz   _vendor/ (MathJax), which `make setup` downloads
 #   NotoSansCJKsc-subset.otf   "Noto Sans CJK SC" cut down to the characters the book can draw
 #   requirements.sha256        the pins the packages were resolved from (run.sh refuses a stale bundle)
+#   commit          the commit the tree was at (git describe), for the records when the copy there has no .git
 # Everything is made in .gpu.new/ and renamed to .gpu/ at the end, so a failed run leaves the old bundle.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -136,6 +137,7 @@ print(f"{len(font.getGlyphOrder())} glyphs for {len(chars | level1)} characters 
 EOF
 
 sha256sum requirements.txt >"$NEW/requirements.sha256"
+git describe --always --dirty --abbrev=7 >"$NEW/commit"
 rm -rf .gpu
 mv "$NEW" .gpu
 

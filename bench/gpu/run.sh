@@ -24,6 +24,12 @@ GPU_TMP=${GPU_TMP:-/tmp}  # where the bundle is unpacked
 
 export PYTHONPATH=$GPU_TMP/site:$PWD/code MLBOOK_DATA=$GPU_TMP/fashion-mnist MPLCONFIGDIR=$GPU_TMP/mplconfig
 export MLBOOK_PROFILE=${MLBOOK_PROFILE:-full} PYTHONUNBUFFERED=1
+# The records of the training runs (mlbook.records) name the commit: git's where the tree has .git, else the
+# one bundle.sh noted (or MLBOOK_COMMIT given with the command).
+if [ -z "${MLBOOK_COMMIT:-}" ] && ! git rev-parse --git-dir >/dev/null 2>&1 && [ -f .gpu/commit ]; then
+    export MLBOOK_COMMIT
+    MLBOOK_COMMIT=$(cat .gpu/commit)
+fi
 
 # The book build, as `make book` runs it: the stale chapters execute first, JOBS at a time, into the cache;
 # then Jupyter Book renders (and executes again only a chapter that failed, to report its error in the page).
@@ -98,24 +104,25 @@ step() {
     return "$rc"
 }
 
-pack() {  # pack NAME DIR: DIR as $OUT/NAME.tar.xz, which comes back only under 16 MiB
-    [ -d "$2" ] || return 0
-    if command -v xz >/dev/null; then
-        tar -C "$(dirname "$2")" -cf - "$(basename "$2")" | xz -T0 >"$OUT/$1.tar.xz"
-    else
-        python3 -c 'import sys, tarfile
-with tarfile.open(sys.argv[1], "w:xz") as t: t.add(sys.argv[2], sys.argv[3])' "$OUT/$1.tar.xz" "$2" "$(basename "$2")"
-    fi
+pack() {  # pack NAME DIR...: the folders (those that exist) as $OUT/NAME.tar.xz, which comes back only under 16 MiB
+    local name=$1 dirs=() d
+    shift
+    for d in "$@"; do [ -d "$d" ] && dirs+=("$d"); done
+    [ "${#dirs[@]}" -gt 0 ] || return 0
+    python3 -c 'import sys, tarfile
+with tarfile.open(sys.argv[1], "w:xz") as t:
+    for d in sys.argv[2:]: t.add(d, d.rstrip("/").split("/")[-1])' "$OUT/$name.tar.xz" "${dirs[@]}"
     local size
-    size=$(stat -c %s "$OUT/$1.tar.xz")
-    summary+=("$1.tar.xz: $((size / 1024)) KiB$([ "$size" -gt 16777216 ] && echo ', over 16 MiB: will not come back')")
+    size=$(stat -c %s "$OUT/$name.tar.xz")
+    summary+=("$name.tar.xz: $((size / 1024)) KiB$([ "$size" -gt 16777216 ] && echo ', over 16 MiB: will not come back')")
 }
 
 phase_build() {
     step build "$BUILD_TIMEOUT" bash -c build_book
     local rc=$?
     { echo "${summary[-1]} (profile $MLBOOK_PROFILE)"; echo; python3 bench/gpu/exec_table.py; } >"$OUT/exec-seconds.md"
-    pack html _build/html  # 8 files come back at most: the html and one log per step, no more
+    # 8 files come back at most: one archive (the html, and the records of the training runs), one log per step
+    pack build _build/html _build/records
     return "$rc"
 }
 

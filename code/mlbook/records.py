@@ -274,13 +274,13 @@ def summary_rows(records: list[dict], root: Path) -> list[list]:
 
 
 TABLE_HEADER = ["run", "device", "date", "commit", "training images", "epochs", "test acc", "training s",
-                "examples/s", "code since"]
+                "examples/s"]
 
 
 def markdown_table(root: Path) -> str:
-    """The repository's records as a Markdown table (the README's table of what to expect)."""
-    rows = [[*row[:-1], "changed: " + ", ".join(row[-1]) if row[-1] else "unchanged"]
-            for row in summary_rows(load_all(root / BOOK_DIR), root)]
+    """The repository's records as a Markdown table (the README's table of what to expect). Whether the code
+    changed since a run is left to the pages and the execution report, which are built with the code."""
+    rows = [row[:-1] for row in summary_rows(load_all(root / BOOK_DIR), root)]
     lines = ["| " + " | ".join(TABLE_HEADER) + " |", "|" + "---|" * len(TABLE_HEADER)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
