@@ -100,3 +100,40 @@ def test_training_pages_show_the_result_line(docname):
     assert re.search(r"loss \d\.\d{3}, train acc \d\.\d{3}, test acc \d\.\d{3}; \d+ examples/sec on (cpu|cuda:0|mps)",
                      text)
     assert "batch 1/" not in text  # no live-progress residue in the built page
+
+
+def runs_of(docname: str) -> list[str]:
+    """The record keys of the training runs a chapter reports (its ``runs.train("<chapter>/<run>", ...)`` calls)."""
+    source = (ROOT / f"{docname}.md").read_text(encoding="utf-8")
+    return re.findall(r'runs\.train\(\s*"([a-z0-9-]+/[a-z0-9-]+)"', source)
+
+
+def visible_text(docname: str) -> str:
+    html = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", page(docname))
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+@pytest.mark.parametrize("docname", [f for f in toc_files() if "/cnn/" in f or "/linear/" in f or "/mlp/" in f])
+def test_every_reduced_run_is_followed_by_its_record_or_the_no_record_line(docname):
+    """A page whose run the quick profile cut shows the recorded full run, or says there is none; a run that was
+    not cut shows only itself."""
+    keys = runs_of(docname)
+    text = visible_text(docname)
+    reduced = text.count("缩减运行 本页在 quick 配置下执行")
+    shown = [k for k in keys if f"读自 book/records/{k}.json" in text]
+    missing = [k for k in keys if f"还没有（ book/records/{k}.json 不存在）" in text]
+    assert len(shown) + len(missing) == reduced, (docname, reduced, shown, missing)
+    for key in shown:
+        assert (ROOT / "book" / "records" / f"{key}.json").is_file()
+    for key in missing:
+        assert not (ROOT / "book" / "records" / f"{key}.json").exists()
+
+
+def test_the_execution_report_lists_every_record():
+    from mlbook import records
+
+    text = visible_text("book/appendix/execution-report")
+    keys = [r["key"] for r in records.load_all(ROOT / "book" / "records")]
+    assert keys, "the repository has no records"
+    for key in keys:
+        assert key in text, f"{key} is missing from the execution report's table of records"

@@ -165,3 +165,13 @@ def test_jobs_must_be_a_positive_number_or_auto():
     for bad in ("0", "-1", "many"):
         with pytest.raises(ValueError, match="--jobs"):
             mlbook_execute.jobs_for(bad, 5)
+
+
+def test_execute_runs_only_the_chapters_named(tmp_path):
+    write_book(tmp_path)
+    result = execute(tmp_path, "plain.md")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "executing 1 chapters" in result.stdout and "plain.md" in result.stdout
+    assert "uses_select.md" not in result.stdout
+    unknown = execute(tmp_path, "nowhere.md")
+    assert unknown.returncode == 2 and "not chapters of _toc.yml" in unknown.stderr

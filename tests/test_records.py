@@ -212,3 +212,21 @@ def test_the_readme_table_is_the_records_table():
     assert start in readme and end in readme, "the README lost the markers around its records table"
     assert readme.split(start)[1].split(end)[0] == records.markdown_table(root)
     assert records.load_all(root / "book" / "records"), "the repository has no records"
+
+
+def test_the_commit_is_dirty_only_where_the_run_s_files_changed(tmp_path, monkeypatch):
+    monkeypatch.delenv("MLBOOK_COMMIT", raising=False)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(tmp_path)]
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "used.py").write_text("a = 1\n", encoding="utf-8")
+    (tmp_path / "other.md").write_text("prose\n", encoding="utf-8")
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "x"], check=True)
+    head = subprocess.run([*git, "rev-parse", "--short=7", "HEAD"], capture_output=True, text=True).stdout.strip()
+    (tmp_path / "other.md").write_text("new prose\n", encoding="utf-8")
+    assert records.commit(tmp_path, ["used.py"]) == head
+    (tmp_path / "used.py").write_text("a = 2\n", encoding="utf-8")
+    assert records.commit(tmp_path, ["used.py"]) == head + "-dirty"
+    monkeypatch.setenv("MLBOOK_COMMIT", "given")
+    assert records.commit(tmp_path, ["used.py"]) == "given"
+    assert records.commit(tmp_path / "nowhere") == "given"

@@ -112,26 +112,30 @@ def make(key: str, history, *, chapter: Path, root: Path, batch_size: int, lr: f
         "device": history.device, "device_name": info["device_name"], "torch": torch.__version__,
         "precision": precision, "profile": runtime.profile(), "batch_size": batch_size, "lr": lr,
         "epochs": len(history.train_loss), "n_train": n_train, "n_test": n_test,
-        "date": time.strftime("%Y-%m-%d", time.gmtime()), "commit": commit(root),
+        "date": time.strftime("%Y-%m-%d", time.gmtime()), "commit": "",
         "fingerprint": fingerprint(chapter, root),
         "history": {name: [round(float(v), 1 if name == "examples_per_sec" else 4) for v in getattr(history, name)]
                     for name in SERIES},
     }
+    # -dirty only where a file that determined the run differs from the commit (not any edit in the tree)
+    record["commit"] = commit(root, [f for f in record["fingerprint"] if (root / f).is_file()])
     validate(record, key)
     return record
 
 
-def commit(root: Path) -> str:
+def commit(root: Path, files: list[str] = ()) -> str:
     """The commit the book was built from: ``$MLBOOK_COMMIT`` (a copy without ``.git``), else git's short hash,
-    with ``-dirty`` when tracked files had uncommitted changes; ``unknown`` without either."""
+    with ``-dirty`` when one of ``files`` (relative to ``root``) differs from it; ``unknown`` without either."""
     if os.environ.get("MLBOOK_COMMIT"):
         return os.environ["MLBOOK_COMMIT"]
     try:
-        out = subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=7"], cwd=root,
-                             capture_output=True, text=True, timeout=30, check=True)
+        head = subprocess.run(["git", "rev-parse", "--short=7", "HEAD"], cwd=root, capture_output=True, text=True,
+                              timeout=30, check=True).stdout.strip()
+        changed = subprocess.run(["git", "status", "--porcelain", "--", *files], cwd=root, capture_output=True,
+                                 text=True, timeout=30, check=True).stdout.strip() if files else ""
     except (OSError, subprocess.SubprocessError):
         return "unknown"
-    return out.stdout.strip() or "unknown"
+    return (head + "-dirty" if changed else head) or "unknown"
 
 
 def validate(record: object, where: str) -> dict:
