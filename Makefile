@@ -92,7 +92,8 @@ chapter: setup
 	  -o $(abspath _build/chapters)/$(notdir $(CHAPTER:.md=.ipynb)) $(notdir $(CHAPTER))
 
 # Records of full-setting training runs (mlbook.records): copy those the last full-profile build wrote into
-# _build/records/ to book/records/, which every build's pages read. Nothing else writes book/records/.
+# _build/records/ to book/records/, which every build's pages read, and renew the README's table of them.
+# Nothing else writes book/records/.
 # Make them with `MLBOOK_PROFILE=full make book` (on a GPU machine), or execute only some chapters in full:
 # `MLBOOK_PROFILE=full .venv/bin/python -m mlbook.execute book/cnn/lenet.md`.
 records: $(STAMP)

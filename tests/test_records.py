@@ -65,6 +65,7 @@ def test_a_full_run_writes_a_record_that_round_trips(book, monkeypatch):
     # the fingerprint names the chapter's code and the mlbook modules it uses, and nothing has changed yet
     assert "book/part/tiny.md" in record["fingerprint"] and any(f.endswith("/runs.py") for f in record["fingerprint"])
     assert any(f.endswith("/select.py") for f in record["fingerprint"])
+    assert not any(f.endswith(("/records.py", "/deps.py")) for f in record["fingerprint"])  # bookkeeping only
     assert records.changed_files(record, book) == []
     # stable text: written again from the loaded record, the file is the same byte for byte
     assert records.dumps(record) == path.read_text(encoding="utf-8")
@@ -208,9 +209,9 @@ def test_the_command_line_says_what_is_wrong_in_one_line(tmp_path):
 def test_the_readme_table_is_the_records_table():
     root = Path(__file__).resolve().parents[1]
     readme = (root / "README.md").read_text(encoding="utf-8")
-    start, end = "<!-- records table: python -m mlbook.records table -->\n", "<!-- end of records table -->"
+    start, end = records.README_START, records.README_END
     assert start in readme and end in readme, "the README lost the markers around its records table"
-    assert readme.split(start)[1].split(end)[0] == records.markdown_table(root)
+    assert readme.split(start)[1].split(end)[0] == records.markdown_table(root), "run `make records`"
     assert records.load_all(root / "book" / "records"), "the repository has no records"
 
 
@@ -230,3 +231,15 @@ def test_the_commit_is_dirty_only_where_the_run_s_files_changed(tmp_path, monkey
     monkeypatch.setenv("MLBOOK_COMMIT", "given")
     assert records.commit(tmp_path, ["used.py"]) == "given"
     assert records.commit(tmp_path / "nowhere") == "given"
+
+
+def test_make_records_updates_the_readme_table(tmp_path):
+    (tmp_path / "README.md").write_text(f"# Book\n\n{records.README_START}old\n{records.README_END}\n\nmore\n",
+                                        encoding="utf-8")
+    write_build_record(tmp_path, good_record())
+    records.publish(tmp_path, log=lambda _: None)
+    assert records.update_readme(tmp_path)
+    text = (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert "| lenet/d2l | NVIDIA H100 80GB HBM3 | 2026-12-06 | abc1234 | 60,000 | 2 | 0.700 | 1.1 | 110,000 |" in text
+    assert text.startswith("# Book\n") and text.endswith(f"{records.README_END}\n\nmore\n") and "old" not in text
+    assert not records.update_readme(tmp_path)  # already up to date

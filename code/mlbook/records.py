@@ -6,7 +6,7 @@ A chapter that trains in the ``full`` profile writes one small JSON file per run
 reduced, shows the recorded full run beside its own (``mlbook.runs``), and says when the code has changed
 since the record was made.
 
-    python -m mlbook.records publish    # _build/records -> book/records (what `make records` runs)
+    python -m mlbook.records publish    # _build/records -> book/records, and the README's table (`make records`)
     python -m mlbook.records table      # the recorded runs as a Markdown table (the README's table)
 """
 
@@ -69,11 +69,16 @@ def chapter_file(key: str, root: Path) -> Path:
     return found
 
 
+# Modules a chapter uses that only keep and show records, never change a run's numbers: editing them leaves
+# every record current.
+BOOKKEEPING = ("records.py", "deps.py")
+
+
 def fingerprint(chapter: Path, root: Path) -> dict[str, str]:
     """What determined a run: a short hash of the chapter's code cells and of each ``mlbook`` module they use.
 
     Paths are relative to ``root``; the modules are those ``mlbook.deps`` finds for the chapter (the book's own
-    ``code/mlbook`` where it has one).
+    ``code/mlbook`` where it has one), less the ``BOOKKEEPING`` ones.
     """
     from mlbook import deps
 
@@ -83,6 +88,8 @@ def fingerprint(chapter: Path, root: Path) -> dict[str, str]:
         package_dir = deps.PACKAGE_DIR
     files = {_relative(chapter, root): _digest(code.encode())}
     for p in deps.modules_used(code, package_dir):
+        if p.name in BOOKKEEPING:
+            continue
         name = _relative(p, root) if p.is_relative_to(root.resolve()) else f"mlbook/{p.relative_to(package_dir)}"
         files[name] = _digest(p.read_bytes())
     return dict(sorted(files.items()))
@@ -290,6 +297,25 @@ def markdown_table(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+README_START = "<!-- records table: python -m mlbook.records table -->\n"
+README_END = "<!-- end of records table -->"
+
+
+def update_readme(root: Path) -> bool:
+    """Put ``markdown_table`` between the README's markers; returns whether the README changed."""
+    path = root / "README.md"
+    if not path.is_file():
+        return False
+    text = path.read_text(encoding="utf-8")
+    if README_START not in text or README_END not in text:
+        raise RecordError(f"{path}: no records table markers ({README_START.strip()} ... {README_END})")
+    head, rest = text.split(README_START, 1)
+    new = head + README_START + markdown_table(root) + README_END + rest.split(README_END, 1)[1]
+    if new != text:
+        _write_atomic(path, new)
+    return new != text
+
+
 def _relative(path: Path, root: Path) -> str:
     return Path(path).resolve().relative_to(root.resolve()).as_posix()
 
@@ -311,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "publish":
             publish(root)
+            if update_readme(root):
+                print("README.md: records table updated")
         else:
             print(markdown_table(root), end="")
     except RecordError as err:
