@@ -11,6 +11,7 @@ import os
 import re
 import sys
 import threading
+from html import unescape
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -213,4 +214,90 @@ def test_screenshot_of_each_part(visit):
         page.screenshot(path=str(path))
         assert path.stat().st_size > 20_000, f"{path} looks blank"
     assert len(list(SCREENSHOTS.glob("*.png"))) == len(FIRST_OF_PART)
+    assert not visit.outside and not visit.problems, visit.outside + visit.problems
+
+
+# Terms a reader types, without spaces, as the book writes them (at least 40: the search issue's recall list).
+SEARCH_QUERIES = [
+    "过拟合", "欠拟合", "卷积层", "感受野", "特征图", "批量大小", "迭代周期", "随机梯度下降", "均方误差", "条件概率",
+    "softmax回归", "梯度下降", "交叉熵损失函数", "小批量随机梯度下降", "权重衰减", "K折交叉验证", "暂退法", "汇聚层",
+    "最大汇聚", "平均汇聚", "全连接层", "激活函数", "隐藏层", "多层感知机", "学习率", "损失函数", "交叉熵", "独热编码",
+    "贝叶斯定理", "链式法则", "反向传播", "偏导数", "泛化误差", "训练误差", "验证集", "正则化", "梯度消失", "梯度爆炸",
+    "局部响应归一化", "模型并行", "平移不变性", "互相关", "卷积核", "步幅", "输出通道", "全局平均汇聚", "矩阵乘法",
+    "线性回归", "超参数", "大数定律", "独立同分布", "嵌套交叉验证", "模型选择", "多项式回归", "ReLU", "LeNet",
+]
+
+
+HAN = "\u3400-\u9fff\uf900-\ufaff"
+
+
+def article_text(docname: str) -> str:
+    """A page's article as the search truth sees it: text only, lower case, no space next to a Chinese character
+    (the book writes softmax 回归, a reader types softmax回归), one space between Latin words."""
+    html = (HTML / f"{docname}.html").read_text(encoding="utf-8")
+    body = html.split("<article", 1)[1].split("</article>", 1)[0]
+    body = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", body)
+    text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", body))).lower()
+    return re.sub(rf" (?=[{HAN}])|(?<=[{HAN}]) ", "", text)
+
+
+def contains(text: str, query: str) -> bool:
+    """Whether ``text`` holds ``query``: anywhere for Chinese, as a whole word for Latin (LeNet, not GoogLeNet)."""
+    query = query.lower()
+    if re.search(f"[{HAN}]", query):
+        return query in text
+    return re.search(rf"(?<![a-z0-9_]){re.escape(query)}(?![a-z0-9_])", text) is not None
+
+
+# The pages searchtools.js finds for a query, best first (it shows its list from the end).
+SEARCH = """(query) => {
+  const [q, terms, excluded, highlight, objects] = Search._parseQuery(query);
+  return [...new Set(Search._performSearch(q, terms, excluded, highlight, objects).reverse().map((r) => r[0]))];
+}"""
+
+
+def test_search_recall_over_the_book_s_terms(visit):
+    """For each query, the pages whose text contains it must come back: recall at least 0.95, no query empty."""
+    texts = {doc: article_text(doc) for doc in CHAPTERS}
+    page = visit.open("search")
+    page.wait_for_function("() => typeof Search !== 'undefined' && Search.hasIndex()")
+    found = expected = 0
+    empty, misses = [], {}
+    for query in SEARCH_QUERIES:
+        truth = {doc for doc, text in texts.items() if contains(text, query)}
+        hits = set(page.evaluate(SEARCH, query))
+        found += len(truth & hits)
+        expected += len(truth)
+        if truth and not hits:
+            empty.append(query)
+        if truth - hits:
+            misses[query] = sorted(truth - hits)
+    assert len(SEARCH_QUERIES) >= 40 and expected > 0
+    recall = found / expected
+    assert not empty, f"queries with matching pages that found nothing: {empty}"
+    assert recall >= 0.95, f"recall {recall:.3f} ({found}/{expected}); missed: {misses}"
+    assert not visit.outside and not visit.problems, visit.outside + visit.problems
+
+
+@pytest.mark.parametrize(("query", "docname"), [
+    ("过拟合", "book/mlp/underfit-overfit"), ("暂退法", "book/mlp/dropout"), ("汇聚层", "book/cnn/pooling"),
+    ("权重衰减", "book/mlp/weight-decay"), ("K折交叉验证", "book/mlp/kfold"), ("多层感知机", "book/mlp/mlp"),
+    ("softmax回归", "book/linear/softmax-regression"), ("条件概率", "book/basics/probability"),
+])
+def test_the_page_titled_with_the_term_comes_first(visit, query, docname):
+    page = visit.open("search")
+    page.wait_for_function("() => typeof Search !== 'undefined' && Search.hasIndex()")
+    assert page.evaluate(SEARCH, query)[0] == docname
+
+
+def test_a_query_typed_without_spaces_finds_its_pages_in_the_search_box(visit):
+    page = visit.open("search")
+    box = page.locator("form.bd-search:has(+ #search-results) input[name=q]")
+    box.fill("小批量随机梯度下降")
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"search\.html\?q="))
+    hits = page.locator("#search-results ul.search li a")
+    hits.first.wait_for()
+    targets = {urlsplit(h).path for h in hits.evaluate_all("links => links.map(a => a.href)")}
+    assert "/book/linear/linear-regression.html" in targets, targets
     assert not visit.outside and not visit.problems, visit.outside + visit.problems
