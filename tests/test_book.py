@@ -2,6 +2,7 @@
 
 import json
 import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,26 @@ def test_the_execution_report_lists_every_record():
     assert keys, "the repository has no records"
     for key in keys:
         assert key in text, f"{key} is missing from the execution report's table of records"
+
+
+CJK = "\u2e80-\u2fff\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+
+
+def stray_spaces(docname: str) -> list[str]:
+    """Line breaks of the source left between two Chinese characters (or full-width punctuation) in a page's
+    running text, where the browser shows them as spaces."""
+    body = page(docname).split("<article", 1)[1].split("</article>", 1)[0]
+    body = re.sub(r"(?s)<(pre|script|style)\b.*?</\1>", "", body)
+    # code and math stand for Latin text here: the space the book puts next to them is wanted
+    body = re.sub(r'(?s)<code\b.*?</code>|<span class="math[^"]*">.*?</span>', "x", body)
+    found = []
+    for block in re.findall(r"(?s)<(?:p|h[1-6]|td|th|figcaption|caption)\b[^>]*>(.*?)</", body):
+        text = unescape(re.sub(r"<[^>]+>", "", block))
+        found += [m.group(0) for m in re.finditer(rf".{{0,6}}[{CJK}][ \t]*\n\s*[{CJK}].{{0,6}}", text)]
+    return found
+
+
+@pytest.mark.parametrize("docname", toc_files())
+def test_no_space_between_chinese_characters(docname):
+    """Line breaks in a chapter's source are not spaces in Chinese text (_ext/typography.py)."""
+    assert stray_spaces(docname) == []
