@@ -14,6 +14,11 @@ CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQ
              "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei", "PingFang SC")
 
 
+# No build time in the SVG (matplotlib writes one by default): a figure that did not change is the same file, and
+# its name (a hash of its bytes) stays the same from one build to the next.
+SVG_METADATA = {"Date": None}
+
+
 def cjk_font() -> str:
     """The first installed font that has Chinese glyphs."""
     installed = {f.name for f in font_manager.fontManager.ttflist}
@@ -50,7 +55,7 @@ def setup() -> None:
         from IPython import get_ipython
         if get_ipython() is not None:
             from matplotlib_inline.backend_inline import set_matplotlib_formats
-            set_matplotlib_formats("svg")
+            set_matplotlib_formats("svg", metadata=SVG_METADATA)
     except ImportError:
         pass  # plain Python: figures are saved explicitly, no inline format to set
 
