@@ -173,3 +173,9 @@ ENGLISH_INTERFACE = ["Click to show", "Click to hide", "Color mode", "System Set
 def test_the_interface_speaks_simplified_chinese(docname):
     html = page(docname)
     assert [s for s in ENGLISH_INTERFACE if s in html] == []
+
+
+def test_the_root_page_has_a_language_and_a_title():
+    text = (HTML / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in text and "<title>动手学机器学习" in text
+    assert 'url=book/index.html"' in text
