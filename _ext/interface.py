@@ -31,12 +31,11 @@ def _book_catalogs_first(app) -> None:
     for info in repo.catalogs:
         if info.domain in BEFORE_THE_THEMES and info.is_outdated():
             info.write_mo(app.config.language)
-    folder = Path(app.srcdir) / "_locale"
     for catalog in BEFORE_THE_THEMES:
-        try:
-            ours = gettext.translation(catalog, str(folder), [app.config.language])
-        except OSError:  # no compiled catalog for this language
+        found = [d for d in repo.locale_dirs if gettext.find(catalog, d, [app.config.language])]
+        if not found:  # no compiled catalog for this language
             continue
+        ours = gettext.translation(catalog, found[0], [app.config.language])
         theirs = locale.translators.get(("general", catalog))
         if theirs is not None:
             ours.add_fallback(theirs)

@@ -20,37 +20,24 @@ import statistics
 import sys
 import threading
 import time
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote
 
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "_ext")]
+# the browser test's server, Chromium settings, list of terms and their truth
+from test_browser import CHROMIUM, CHROMIUM_ARGS, SEARCH_QUERIES, _Quiet, _Server, search_recall  # noqa: E402
+
 QUERIES = ["过拟合", "交叉熵损失函数", "小批量随机梯度下降", "softmax回归", "卷积层", "ReLU"]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 # searchtools.js stops its pulse and writes the closing status once the result list is complete
 FINISHED = "() => typeof Search !== 'undefined' && Search._pulse_status === -1 && !!Search.status?.innerText"
 
 
-class Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 def recall(page, html: Path) -> str:
     """Recall over the browser test's terms (truth: the pages whose article contains the term)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    import test_browser
-
-    test_browser.HTML = html
-    page.wait_for_function("() => typeof Search !== 'undefined' && Search.hasIndex()")
-    texts = {doc: test_browser.article_text(doc) for doc in test_browser.CHAPTERS}
-    found = expected = empty = 0
-    for query in test_browser.SEARCH_QUERIES:
-        truth = {doc for doc, text in texts.items() if test_browser.contains(text, query)}
-        hits = set(page.evaluate(test_browser.SEARCH, query))
-        found, expected = found + len(truth & hits), expected + len(truth)
-        empty += bool(truth) and not hits
-    return (f"recall {found / expected:.3f} ({found}/{expected} pages over {len(test_browser.SEARCH_QUERIES)} "
-            f"terms), {empty} terms with matching pages found nothing")
+    found, expected, empty, _ = search_recall(page, html)
+    return (f"recall {found / expected:.3f} ({found}/{expected} pages over {len(SEARCH_QUERIES)} terms), "
+            f"{len(empty)} terms with matching pages found nothing")
 
 
 def main() -> None:
@@ -68,11 +55,11 @@ def main() -> None:
 
     sites = []
     for html in args.html:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(html)))
+        server = _Server(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(html)))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         sites.append((html, server, f"http://127.0.0.1:{server.server_address[1]}"))
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page()
         for html, _, site in sites:
             page.goto(f"{site}/search.html", wait_until="load")

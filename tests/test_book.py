@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from typography import CJK  # _ext/typography.py: Chinese characters and full-width forms
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
@@ -138,9 +139,6 @@ def test_the_execution_report_lists_every_record():
     assert keys, "the repository has no records"
     for key in keys:
         assert key in text, f"{key} is missing from the execution report's table of records"
-
-
-CJK = "\u2e80-\u2fff\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
 
 
 def stray_spaces(docname: str) -> list[str]:

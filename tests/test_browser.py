@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from search import HAN  # _ext/search.py: what the search counts as Chinese
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("MLBOOK_HTML", ROOT / "_build" / "html"))
@@ -228,14 +229,11 @@ SEARCH_QUERIES = [
 ]
 
 
-HAN = "\u3400-\u9fff\uf900-\ufaff"
-
-
-def article_text(docname: str) -> str:
+def article_text(docname: str, html: Path = HTML) -> str:
     """A page's article as the search truth sees it: text only, lower case, no space next to a Chinese character
     (the book writes softmax 回归, a reader types softmax回归), one space between Latin words."""
-    html = (HTML / f"{docname}.html").read_text(encoding="utf-8")
-    body = html.split("<article", 1)[1].split("</article>", 1)[0]
+    page = (html / f"{docname}.html").read_text(encoding="utf-8")
+    body = page.split("<article", 1)[1].split("</article>", 1)[0]
     body = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", body)
     text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", body))).lower()
     return re.sub(rf" (?=[{HAN}])|(?<=[{HAN}]) ", "", text)
@@ -249,6 +247,7 @@ def contains(text: str, query: str) -> bool:
     return re.search(rf"(?<![a-z0-9_]){re.escape(query)}(?![a-z0-9_])", text) is not None
 
 
+SEARCH_READY = "() => typeof Search !== 'undefined' && Search.hasIndex()"
 # The pages searchtools.js finds for a query, best first (it shows its list from the end).
 SEARCH = """(query) => {
   const [q, terms, excluded, highlight, objects] = Search._parseQuery(query);
@@ -256,11 +255,11 @@ SEARCH = """(query) => {
 }"""
 
 
-def test_search_recall_over_the_book_s_terms(visit):
-    """For each query, the pages whose text contains it must come back: recall at least 0.95, no query empty."""
-    texts = {doc: article_text(doc) for doc in CHAPTERS}
-    page = visit.open("search")
-    page.wait_for_function("() => typeof Search !== 'undefined' && Search.hasIndex()")
+def search_recall(page, html: Path = HTML) -> tuple[int, int, list[str], dict[str, list[str]]]:
+    """Over SEARCH_QUERIES on the search page open in ``page``: the pages found and expected (those whose article
+    contains the query), the queries with expected pages that found nothing, and the pages each query missed."""
+    page.wait_for_function(SEARCH_READY)
+    texts = {doc: article_text(doc, html) for doc in CHAPTERS}
     found = expected = 0
     empty, misses = [], {}
     for query in SEARCH_QUERIES:
@@ -272,6 +271,12 @@ def test_search_recall_over_the_book_s_terms(visit):
             empty.append(query)
         if truth - hits:
             misses[query] = sorted(truth - hits)
+    return found, expected, empty, misses
+
+
+def test_search_recall_over_the_book_s_terms(visit):
+    """For each query, the pages whose text contains it must come back: recall at least 0.95, no query empty."""
+    found, expected, empty, misses = search_recall(visit.open("search"))
     assert len(SEARCH_QUERIES) >= 40 and expected > 0
     recall = found / expected
     assert not empty, f"queries with matching pages that found nothing: {empty}"
@@ -286,7 +291,7 @@ def test_search_recall_over_the_book_s_terms(visit):
 ])
 def test_the_page_titled_with_the_term_comes_first(visit, query, docname):
     page = visit.open("search")
-    page.wait_for_function("() => typeof Search !== 'undefined' && Search.hasIndex()")
+    page.wait_for_function(SEARCH_READY)
     assert page.evaluate(SEARCH, query)[0] == docname
 
 

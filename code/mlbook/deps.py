@@ -145,6 +145,12 @@ def environment() -> str:
     return f"profile {runtime.profile()}, {runtime.device().type}"
 
 
+def package_dir(root: Path) -> Path:
+    """The helpers a book at ``root`` uses: its own ``code/mlbook``, else the installed package."""
+    own = root / "code" / "mlbook"
+    return own if own.is_dir() else PACKAGE_DIR
+
+
 def with_fingerprint(text: str, root: Path = REPO_DIR) -> tuple[str, list[Path]]:
     """A chapter's source with the fingerprint cell appended, and the files it depends on.
 
@@ -153,9 +159,7 @@ def with_fingerprint(text: str, root: Path = REPO_DIR) -> tuple[str, list[Path]]
     """
     if "```{code-cell}" not in text or MARKER in text:
         return text, []
-    package_dir = root / "code" / "mlbook"
-    files = dependencies(text, package_dir if package_dir.is_dir() else PACKAGE_DIR, root / "requirements.txt",
-                         root / "book" / "records")
+    files = dependencies(text, package_dir(root), root / "requirements.txt", root / "book" / "records")
     cell = f"\n\n```{{code-cell}} ipython3\n:tags: [remove-cell]\n{MARKER}: {_hash(files)}; {environment()}\n```\n"
     return text.rstrip("\n") + cell, files
 

@@ -83,9 +83,7 @@ def fingerprint(chapter: Path, root: Path) -> dict[str, str]:
     from mlbook import deps
 
     code = "\n".join(deps.CODE_CELL.findall(chapter.read_text(encoding="utf-8")))
-    package_dir = root / "code" / "mlbook"
-    if not package_dir.is_dir():  # a book without its own copy of the helpers: the installed package
-        package_dir = deps.PACKAGE_DIR
+    package_dir = deps.package_dir(root)
     files = {_relative(chapter, root): _digest(code.encode())}
     for p in deps.modules_used(code, package_dir):
         if p.name in BOOKKEEPING:
