@@ -71,6 +71,23 @@ def test_fit_argument_errors():
         train.fit(net, (X, y), (X, y), epochs=1)
     with pytest.raises(ValueError, match="epochs"):
         train.fit(net, (X, y), (X, y), epochs=0, lr=0.1)
+    with pytest.raises(ValueError, match="batch_size must be at least 1, got 0"):
+        train.fit(net, (X, y), (X, y), epochs=1, lr=0.1, batch_size=0)
+    with pytest.raises(ValueError, match="training data is empty"):
+        train.fit(net, (X[:0], y[:0]), (X, y), epochs=1, lr=0.1)
+
+
+def test_a_sweep_announces_its_setting_once(capsys):
+    """``announce=False`` leaves only the result line; ``describe_run`` is the line ``fit`` would print."""
+    X, y = blobs(60)
+    line = train.describe_run(60, epochs=1, batch_size=16, precision="fp32")
+    assert line == "profile quick, 60 training images, 1 epochs, batch size 16, fp32"
+    for announce in (True, False):
+        train.fit(nn.Sequential(nn.Flatten(), nn.Linear(16, 3)), (X, y), (X, y), epochs=1, lr=0.1,
+                  batch_size=16, announce=announce)
+        out = capsys.readouterr().out
+        assert out.count(line) == (1 if announce else 0)
+        assert "examples/sec" in out
 
 
 def test_cosine_schedule_decays_the_rate_to_zero_by_the_last_batch(capsys):

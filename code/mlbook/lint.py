@@ -22,6 +22,9 @@ from mlbook.deps import CODE_CELL
 
 OPTION = re.compile(r"^:[\w-]+:")  # a cell's short-form options (":tags: [remove-input]")
 OUT = Path("_build") / "lint"
+# What the page's code column shows without scrolling sideways (about 88 monospace characters at 1400 px, and
+# what a printed page holds); the package's own code keeps the project's longer limit.
+LINE_LENGTH = 88
 
 
 def as_python(chapter: str) -> str:
@@ -62,7 +65,7 @@ def run(paths: list[Path], root: Path = Path(".")) -> tuple[int, str]:
     if not written:
         return 0, "no chapter with code cells\n"
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or "ruff"  # the venv's, else PATH's
-    result = subprocess.run([ruff, "check", "--no-cache", "--output-format", "concise", *map(str, written)],
+    result = subprocess.run([ruff, "check", "--no-cache", "--output-format", "concise", "--line-length", str(LINE_LENGTH), *map(str, written)],
                             cwd=root, capture_output=True, text=True)
     prefix = re.escape(str(OUT)) + r"/(\S+?)\.py:"
     report = re.sub(prefix, lambda m: f"{m.group(1)}.md:", result.stdout + result.stderr)

@@ -136,11 +136,18 @@ class _Progress:
             print(("\r" if self.tty else "") + text.ljust(100 if self.tty else 0))
 
 
+def describe_run(n_train: int, *, epochs: int, batch_size: int, precision: str, schedule: str | None = None) -> str:
+    """The line ``fit`` prints before training: profile, training images, epochs, batch size, precision."""
+    return (f"profile {runtime.profile()}, {n_train} training images, {epochs} epochs, batch size {batch_size}, "
+            f"{precision}" + (f", {schedule} learning-rate schedule" if schedule else ""))
+
+
 def fit(net: nn.Module, train: tuple[torch.Tensor, torch.Tensor], test: tuple[torch.Tensor, torch.Tensor], *,
         epochs: int, lr: float | None = None, batch_size: int = 256,
         optimizer: torch.optim.Optimizer | None = None, loss_fn: nn.Module | None = None,
         resize: int | None = None, device: torch.device | None = None,
-        generator: torch.Generator | None = None, precision: str = "auto", schedule: str | None = None) -> History:
+        generator: torch.Generator | None = None, precision: str = "auto", schedule: str | None = None,
+        announce: bool = True) -> History:
     """Train a classifier with minibatch SGD (or ``optimizer``) and return its per-epoch history.
 
     The data moves to the device once and is shuffled, batched and resized there. ``train_acc`` is the running
@@ -149,11 +156,17 @@ def fit(net: nn.Module, train: tuple[torch.Tensor, torch.Tensor], test: tuple[to
     optimizer stay fp32) with cuDNN autotuning, unless ``precision="fp32"``.
     ``schedule="cosine"`` lowers the learning rate after every batch along a half cosine, from its initial value
     to 0 at the end of the last epoch; by default it stays constant (d2l).
+    ``announce=False`` leaves out the line naming the profile, data size and precision: a sweep of several runs
+    in one cell prints it once itself (``describe_run``) instead of once per run.
     """
     if (lr is None) == (optimizer is None):
         raise ValueError("give exactly one of lr (plain SGD) or optimizer")
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    if len(train[0]) == 0:
+        raise ValueError("the training data is empty: check the slice or the budget that cut it")
     if schedule not in (None, "cosine"):
         raise ValueError(f"schedule must be None (a constant learning rate) or 'cosine', got {schedule!r}")
     device = device or runtime.device()
@@ -167,8 +180,8 @@ def fit(net: nn.Module, train: tuple[torch.Tensor, torch.Tensor], test: tuple[to
     n_batches = math.ceil(len(X) / batch_size)
     scheduler = (torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs * n_batches)
                  if schedule == "cosine" else None)
-    print(f"profile {runtime.profile()}, {len(X)} training images, {epochs} epochs, batch size {batch_size}, "
-          f"{precision}" + (f", {schedule} learning-rate schedule" if schedule else ""))
+    if announce:
+        print(describe_run(len(X), epochs=epochs, batch_size=batch_size, precision=precision, schedule=schedule))
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # batch shapes repeat, so the fastest kernels are worth finding
     history = History(device=str(device))
