@@ -11,7 +11,14 @@ MATHJAX_SHA256  := 1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64
 MATHJAX         := _vendor/mathjax
 MATHJAX_STAMP   := $(MATHJAX)/.version-$(MATHJAX_VERSION)
 
-.PHONY: book test setup data font mathjax browser lint unit check-html chapter records notebooks pdf gpu-bundle clean clean-cache
+# axe-core, the accessibility rules the browser test runs on every page (WCAG 2.1 A and AA): the npm package,
+# checked; kept in _build/, not _vendor/, whose files the site serves.
+AXE_VERSION := 4.14.1
+AXE_SHA256  := e6b0ce02b84d892e2e33e403485e7f3d6c29e2be6df65daf44d89ba564139745
+AXE         := _build/axe-core
+AXE_STAMP   := $(AXE)/.version-$(AXE_VERSION)
+
+.PHONY: book test setup data font mathjax axe browser lint unit check-html chapter records notebooks pdf gpu-bundle clean clean-cache
 
 # Stale chapters execute first, JOBS at a time (mlbook.execute: auto is one per core, at most 4); the build
 # then finds them all in the cache and renders. `make book JOBS=1` executes one chapter at a time.
@@ -23,7 +30,7 @@ book: setup
 
 test: setup lint unit book check-html
 
-setup: $(STAMP) data font mathjax browser
+setup: $(STAMP) data font mathjax axe browser
 
 # Reinstall only when the pins or the package metadata change.
 $(STAMP): requirements.txt pyproject.toml
@@ -61,6 +68,16 @@ $(MATHJAX_STAMP):
 	echo "$(MATHJAX_SHA256)  $(MATHJAX)/.download/mathjax-$(MATHJAX_VERSION).tgz" | sha256sum --check --quiet
 	tar -xzf $(MATHJAX)/.download/mathjax-$(MATHJAX_VERSION).tgz -C $(MATHJAX) --strip-components=2 package/es5
 	cd $(MATHJAX) && rm -rf .download latest.js node-main.js mml-*.js tex-chtml*.js tex-mml-*.js tex-svg.js output/chtml*
+	touch $@
+
+axe: $(AXE_STAMP)
+$(AXE_STAMP):
+	rm -rf $(AXE) && mkdir -p $(AXE)/.download
+	cd $(AXE)/.download && { npm pack --silent axe-core@$(AXE_VERSION) >/dev/null 2>&1 || \
+	  curl -fsSLO https://registry.npmjs.org/axe-core/-/axe-core-$(AXE_VERSION).tgz; }
+	echo "$(AXE_SHA256)  $(AXE)/.download/axe-core-$(AXE_VERSION).tgz" | sha256sum --check --quiet
+	tar -xzf $(AXE)/.download/axe-core-$(AXE_VERSION).tgz -C $(AXE) --strip-components=1 package/axe.min.js package/LICENSE
+	rm -rf $(AXE)/.download
 	touch $@
 
 # Headless Chromium for the browser test (tests/test_browser.py) and `make pdf`.

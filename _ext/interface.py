@@ -3,9 +3,11 @@
 Sphinx and the themes leave some strings of a zh_CN book in English or in Taiwan usage ("Color mode",
 "Search this book...", "Link to this heading", 列印成 PDF). The book's own catalogs in ``_locale/`` translate them:
 ``sphinx.po`` through Sphinx's ``locale_dirs``, which come before the themes' catalogs; ``booktheme.po`` is put
-here before sphinx-book-theme's own catalog, which Sphinx would otherwise consult first. The strings that are
-not messages at all (Jupyter Book's search box text, sphinx-togglebutton's hints) are set as configuration, and
-the site's root ``index.html`` gets a language and a title.
+here before sphinx-book-theme's own catalog, which Sphinx would otherwise consult first. ``exercise.po`` likewise
+comes before sphinx-exercise's. The strings that are not messages at all are set as configuration (Jupyter
+Book's search box text, sphinx-togglebutton's hints) or come from the theme's templates in ``templates/``
+with the label in Chinese (the sidebar buttons' titles, the navigation's ``aria-label``), and the site's root
+``index.html`` gets a language and a title.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ import html
 from pathlib import Path
 
 SEARCH_BAR_TEXT = "搜索本书……"
-BEFORE_THE_THEMES = ("booktheme",)  # catalogs of ours that must win over a theme's own
+BEFORE_THE_THEMES = ("booktheme", "exercise")  # catalogs of ours that must win over a theme's or extension's own
+# Templates of the theme whose English labels are written into the HTML instead of being messages.
+TEMPLATES = Path(__file__).parent / "templates"
 
 
 def _set_strings(app, config) -> None:
     config.html_theme_options = {**(config.html_theme_options or {}), "search_bar_text": SEARCH_BAR_TEXT}
+    config.templates_path = [str(TEMPLATES), *config.templates_path]
 
 
 def _book_catalogs_first(app) -> None:

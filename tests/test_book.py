@@ -162,9 +162,10 @@ def test_no_space_between_chinese_characters(docname):
 
 
 # Interface strings Sphinx, the themes and their extensions left in English or in Taiwan usage on this zh_CN book,
-# now translated (_ext/interface.py, _locale/); the theme's hard-coded "Toggle primary sidebar" is not yet.
+# now translated (_ext/interface.py, _locale/, _ext/templates/).
 ENGLISH_INTERFACE = ["Click to show", "Click to hide", "Color mode", "System Settings", "Search this book",
-                     "Link to this heading", "Launch interactive content", "Launch on", "Print to PDF", "列印"]
+                     "Link to this heading", "Launch interactive content", "Launch on", "Print to PDF", "列印",
+                     "Toggle primary sidebar", "Toggle secondary sidebar", 'aria-label="Main"', "解答<a"]
 
 
 @pytest.mark.parametrize("docname", toc_files())

@@ -169,6 +169,43 @@ def test_chapter_loads_cleanly_with_typeset_math_and_figures(visit, docname):
     assert not visit.problems, "\n".join(visit.problems)
 
 
+AXE = Path(os.environ.get("MLBOOK_AXE", ROOT / "_build" / "axe-core" / "axe.min.js"))  # `make setup` puts it there
+AXE_RUN = """() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+  .then(r => r.violations.flatMap(v => v.nodes.map(n => ({
+    rule: v.id, target: n.target.join(' '), inArticle: !!document.querySelector(n.target[0])?.closest('article')}))))"""
+# What the themes themselves violate on every page, outside the book's content (rule -> elements), with where it
+# comes from. WCAG 2.5.3 (label in name): pydata-sphinx-theme 0.17.1's search button is labelled 搜索 but shows
+# 搜索本书…… and Ctrl+K (components/search-button-field.html), and its theme switcher shows its icons' titles
+# (components/theme-switcher.html); no upstream issue reports either yet.
+THEME_VIOLATIONS = {("label-content-name-mismatch", "search-button-field"),
+                    ("label-content-name-mismatch", "theme-switch-button")}
+WIDE = """selector => [...document.querySelectorAll(selector)]
+  .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.split('\\n')[0].slice(0, 80))"""
+PATH_LIKE = re.compile(r"^$|[/\\]|\.(svg|png|jpe?g|gif)$", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_chapter_reads_with_a_screen_reader_a_keyboard_and_on_a_wide_screen(visit, docname):
+    """axe-core's WCAG 2.1 A/AA rules find nothing in the book's content; formulas are not tab stops; no code cell
+    scrolls sideways at 1400 px; every figure has a text alternative written by its chapter."""
+    assert AXE.is_file(), f"no {AXE}: run `make setup`"
+    visit.page.set_viewport_size({"width": 1400, "height": 900})
+    page = visit.open(docname)
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(AXE_RUN)
+    content = [f"{v['rule']}: {v['target']}" for v in found if v["inArticle"]]
+    assert content == [], "accessibility violations in the book's content"
+    theme = {(v["rule"], v["target"]) for v in found if not v["inArticle"]}
+    unknown = [(rule, target) for rule, target in theme
+               if not any(rule == r and part in target for r, part in THEME_VIOLATIONS)]
+    assert unknown == [], "new accessibility violations outside the content: fix them or list them as the theme's"
+    assert page.locator("mjx-container[tabindex]:not([tabindex='-1'])").count() == 0, "formulas are tab stops"
+    assert page.evaluate(WIDE, "div.cell_input pre") == [], "code lines wider than the column"
+    assert page.evaluate(WIDE, "div.cell_output pre") == [], "outputs wider than the column"
+    alts = page.evaluate("() => [...document.querySelectorAll('article img')].map(i => i.getAttribute('alt') || '')")
+    assert [a for a in alts if PATH_LIKE.search(a.strip())] == [], "figures without a text alternative"
+
+
 def test_search_finds_a_chapter_by_a_chinese_word(visit):
     """Sphinx's search runs in the browser: type a word on the search page and follow the hit."""
     page = visit.open("search")
