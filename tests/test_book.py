@@ -178,3 +178,25 @@ def test_the_root_page_has_a_language_and_a_title():
     text = (HTML / "index.html").read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in text and "<title>动手学机器学习" in text
     assert 'url=book/index.html"' in text
+
+
+ARTICLE_IMAGE = re.compile(r"<img\b[^>]*>")
+
+
+@pytest.mark.parametrize("docname", toc_files())
+def test_every_figure_has_a_text_alternative(docname):
+    """The chapter writes each figure's alt text (MyST-NB's ``mystnb: image: alt``); MyST-NB's default is the
+    image's own file path, which a screen reader would read out."""
+    article = page(docname).split("<article", 1)[1].split("</article>", 1)[0]
+    alts = [re.search(r'\balt="([^"]*)"', tag) for tag in ARTICLE_IMAGE.findall(article)]
+    bad = [m[1] if m else "(no alt)" for m in alts if not m or not m[1].strip() or re.search(r"[/\\]|\.svg$", m[1])]
+    assert bad == [], "figures whose alt text is empty or a file path"
+
+
+@pytest.mark.parametrize("docname", [f for f in toc_files() if "/cnn/" in f or "/mlp/" in f])
+def test_a_training_setting_is_announced_once_per_output(docname):
+    """A sweep of several runs prints its "profile ..." line once (``fit(announce=False)``), not once per run."""
+    for output in re.findall(r'<div class="cell_output docutils container">(.*?)</div>\s*</div>', page(docname),
+                             re.DOTALL):
+        lines = re.findall(r"profile (?:quick|full), [^\n<]*", unescape(output))
+        assert len(lines) == len(set(lines)), f"the same setting printed {len(lines)} times: {lines[0]}"
