@@ -13,9 +13,9 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
+from mlbook import deps
 from mlbook.deps import MARKER as FINGERPRINT_MARKER  # the hidden cell mlbook.deps appends
 
 INSTALL_MARKER = "# Outside the book build"
@@ -41,7 +41,7 @@ def for_readers(nb: dict, repository: str, branch: str) -> dict:
     if any(c["cell_type"] == "code" and "".join(c["source"]).startswith(INSTALL_MARKER) for c in cells):
         return nb
     code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
-    reads_data = re.search(r"\bfashion_mnist\(", code) is not None
+    reads_data = deps.reads_data(code)
     first = {"cell_type": "code", "execution_count": None, "id": "install-mlbook", "metadata": {}, "outputs": [],
              "source": install_cell_source(repository, branch, reads_data).splitlines(keepends=True)}
     kept = [c for c in cells if not (c["cell_type"] == "code" and FINGERPRINT_MARKER in "".join(c["source"]))]

@@ -44,6 +44,61 @@ def test_fingerprint_changes_exactly_with_what_the_chapter_uses(tmp_path):
     assert deps.fingerprint(CHAPTER, pkg, req) != changed
 
 
+PINS = """# Exact pins (a header comment)
+torch==2.14.1
+numpy==2.4.6  # a comment after a pin
+# the book build
+jupyter-book==1.0.4.post1
+myst-nb==1.4.0
+ipykernel==7.4.0
+# tests and lint
+pytest==9.2.0
+ruff==0.17.6
+"""
+
+
+def test_only_the_pins_of_what_runs_in_the_kernel_are_part_of_the_key(tmp_path):
+    pkg = make_package(tmp_path)
+    req = tmp_path / "requirements.txt"
+    req.write_text(PINS)
+    assert deps.runtime_pins(req).decode().split() == ["torch==2.14.1", "numpy==2.4.6", "myst-nb==1.4.0",
+                                                        "ipykernel==7.4.0"]
+    before = deps.fingerprint(CHAPTER, pkg, req)
+    for tool in ("pytest==9.2.0", "ruff==0.17.6", "jupyter-book==1.0.4.post1"):  # test, lint and build tools
+        req.write_text(PINS.replace(tool, tool.replace("==", "==99.")))
+        assert deps.fingerprint(CHAPTER, pkg, req) == before, tool
+    for runtime in ("torch==2.14.1", "numpy==2.4.6", "myst-nb==1.4.0", "ipykernel==7.4.0"):
+        req.write_text(PINS.replace(runtime, runtime.replace("==", "==99.")))
+        assert deps.fingerprint(CHAPTER, pkg, req) != before, runtime
+
+
+def test_a_checkout_moved_to_another_folder_keeps_its_fingerprints(tmp_path):
+    """Files count by name and contents, data files too (packed ones included), never by where they lie."""
+    prints = []
+    for where in ("here", "there/deeper"):
+        root = tmp_path / where
+        root.mkdir(parents=True)
+        pkg = make_package(root)
+        (root / "requirements.txt").write_text(PINS)
+        packed = root / "train-images-idx3-ubyte.gz"
+        packed.write_bytes(b"\x1f\x8b" + b"\0" * 64)
+        prints.append((deps.fingerprint(CHAPTER, pkg, root / "requirements.txt"), deps._hash([packed])))
+    assert prints[0] == prints[1]
+
+
+def test_one_definition_of_reading_the_data():
+    """The cache key and the notebook's install cell agree on which chapters read Fashion-MNIST."""
+    import publish  # _ext/publish.py
+
+    reader = "X, y = data.fashion_mnist(train=True)\n"
+    other = "from mlbook import data\nprint(data.labels_text([0]))\n"
+    assert deps.reads_data(reader) and not deps.reads_data(other)
+    cell = lambda code: {"cell_type": "code", "source": [code], "metadata": {}, "outputs": []}  # noqa: E731
+    for code, fetches in ((reader, True), (other, False)):
+        nb = publish.for_readers({"cells": [cell(code)]}, "https://example.org/r", "main")
+        assert ("--fetch" in "".join(nb["cells"][0]["source"])) is fetches
+
+
 def test_magics_do_not_hide_imports(tmp_path):
     pkg = make_package(tmp_path)
     code = "%matplotlib inline\nimport mlbook.gamma\n"

@@ -2,10 +2,10 @@
 
 Jupyter Book's execution cache keys a chapter on its code cells alone. This Sphinx extension appends one
 hidden cell to every chapter that holds a fingerprint of what else its outputs depend on: the ``mlbook``
-modules it imports (directly or through other helpers), the pinned packages, the data files where the
-chapter reads data, the records of full-setting runs where it shows them (``mlbook.records``), and the profile
-and kind of device it runs with. Change one of them and exactly the
-chapters that depend on it execute again.
+modules it imports (directly or through other helpers), the pins of the packages that run in its kernel (not
+the build, test and lint tools), the data files' contents where the chapter reads data, the records of
+full-setting runs where it shows them (``mlbook.records``), and the profile and kind of device it runs with.
+Change one of them and exactly the chapters that depend on it execute again.
 """
 
 from __future__ import annotations
@@ -20,6 +20,33 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parents[1]
 CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 MARKER = "# mlbook dependency fingerprint"
+# What a chapter reads the data set with; the notebook's install cell fetches the data for the same chapters.
+READS_DATA = re.compile(r"\bfashion_mnist\(")
+# Pins of requirements.txt that a chapter's outputs depend on: its first section (the packages chapters import)
+# and these two, which run the code and carry its outputs in the kernel. The book-build, test and lint tools
+# further down change no output, so bumping one of them re-executes nothing.
+KERNEL_PINS = ("ipykernel", "myst-nb")
+
+
+def reads_data(code: str) -> bool:
+    """Whether a chapter's code reads Fashion-MNIST (and so depends on the data files)."""
+    return READS_DATA.search(code) is not None
+
+
+def runtime_pins(requirements: Path) -> bytes:
+    """The pins of ``requirements`` that chapters' outputs depend on (``KERNEL_PINS`` and the first section)."""
+    pins, section, seen = [], 0, False
+    for raw in requirements.read_text(encoding="utf-8").splitlines():
+        if raw.startswith("#"):  # a comment line after pins opens the next section
+            section, seen = section + seen, False
+            continue
+        pin = raw.split("#", 1)[0].strip()
+        if not pin:
+            continue
+        seen = True
+        if section == 0 or re.split(r"[=<>!~\[; ]", pin, maxsplit=1)[0].lower() in KERNEL_PINS:
+            pins.append(pin)
+    return "\n".join(pins).encode()
 
 
 def _imports(tree: ast.AST, package: str) -> set[str]:
@@ -79,7 +106,7 @@ def dependencies(chapter_source: str, package_dir: Path = PACKAGE_DIR,
     files = modules_used(code, package_dir)
     if requirements.is_file():
         files.append(requirements)
-    if any(p.name == "data.py" for p in files):
+    if reads_data(code):
         files += _data_files()
     if any(p.name == "records.py" for p in files):
         from mlbook import records
@@ -99,13 +126,15 @@ def fingerprint(chapter_source: str, package_dir: Path = PACKAGE_DIR,
 
 
 def _hash(files: list[Path]) -> str:
+    """Every file by its name and contents, never its folder: a checkout moved elsewhere keeps its cache."""
     digest = hashlib.sha256()
     for path in files:
-        stat = path.stat()
-        if path.suffix == ".gz":  # large data files: their identity, not their bytes
-            digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        if path.name == "requirements.txt":
+            content = hashlib.sha256(runtime_pins(path)).digest()
         else:
-            digest.update(path.name.encode() + b"\0" + _content_digest(path, stat.st_size, stat.st_mtime_ns))
+            stat = path.stat()
+            content = _content_digest(path, stat.st_size, stat.st_mtime_ns)
+        digest.update(path.name.encode() + b"\0" + content)
     return digest.hexdigest()[:16]
 
 
@@ -113,7 +142,8 @@ def _hash(files: list[Path]) -> str:
 def _content_digest(path: Path, size: int, mtime_ns: int) -> bytes:
     """The file's SHA-256, read once per process for as long as its size and time stay the same.
 
-    Every chapter that reads data hashes the same data files (55 MB when unpacked): one read serves them all.
+    Every chapter that reads data hashes the same data files (30 MB packed, 55 MB unpacked): one read serves
+    them all.
     """
     del size, mtime_ns  # part of the cache key only
     sha = hashlib.sha256()

@@ -65,7 +65,8 @@ def run(paths: list[Path], root: Path = Path(".")) -> tuple[int, str]:
     if not written:
         return 0, "no chapter with code cells\n"
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or "ruff"  # the venv's, else PATH's
-    result = subprocess.run([ruff, "check", "--no-cache", "--output-format", "concise", "--line-length", str(LINE_LENGTH), *map(str, written)],
+    command = [ruff, "check", "--no-cache", "--output-format", "concise", "--line-length", str(LINE_LENGTH)]
+    result = subprocess.run([*command, *map(str, written)],
                             cwd=root, capture_output=True, text=True)
     prefix = re.escape(str(OUT)) + r"/(\S+?)\.py:"
     report = re.sub(prefix, lambda m: f"{m.group(1)}.md:", result.stdout + result.stderr)
