@@ -1,4 +1,5 @@
 import gzip
+import hashlib
 import struct
 from pathlib import Path
 
@@ -8,7 +9,8 @@ import torch
 from mlbook import data
 
 
-def write_idx(path: Path, array: torch.Tensor, compress: bool = True) -> None:
+def write_idx(path: Path, array: torch.Tensor, compress: bool = True) -> str:
+    """Write ``array`` as an IDX file; return the SHA-256 of its decoded contents."""
     header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim) + b"".join(struct.pack(">I", n) for n in array.shape)
     payload = header + array.to(torch.uint8).numpy().tobytes()
     if compress:
@@ -16,21 +18,29 @@ def write_idx(path: Path, array: torch.Tensor, compress: bool = True) -> None:
             f.write(payload)
     else:
         path.write_bytes(payload)
+    return hashlib.sha256(payload).hexdigest()
 
 
-def make_dataset(folder: Path, n_train: int = 60_000, n_test: int = 10_000, compress: bool = True) -> None:
-    """Small-valued but full-count IDX files (the loader checks the counts); 4x4 images keep them tiny."""
+def make_dataset(folder: Path, n_train: int = 60_000, n_test: int = 10_000, compress: bool = True,
+                 monkeypatch=None) -> None:
+    """Small-valued but full-count IDX files (the loader checks the counts); 4x4 images keep them tiny. With
+    ``monkeypatch``, the loader takes these stand-ins' checksums for the real data set's during the test."""
     g = torch.Generator().manual_seed(0)
     for split, n in (("train", n_train), ("test", n_test)):
         img, lab, _ = data.FILES[split]
         suffix = ".gz" if compress else ""
-        write_idx(folder / (img + suffix), torch.randint(0, 256, (n, 4, 4), generator=g), compress)
-        write_idx(folder / (lab + suffix), torch.randint(0, 10, (n,), generator=g), compress)
+        sums = {img: write_idx(folder / (img + suffix), torch.randint(0, 256, (n, 4, 4), generator=g), compress),
+                lab: write_idx(folder / (lab + suffix), torch.randint(0, 10, (n,), generator=g), compress)}
+        for stem, digest in sums.items():
+            if monkeypatch is not None:
+                monkeypatch.setitem(data.SHA256, stem, digest)
+
+
 
 
 @pytest.mark.parametrize("compress", [True, False])
 def test_reads_idx_files_from_mlbook_data(tmp_path, monkeypatch, compress):
-    make_dataset(tmp_path, compress=compress)
+    make_dataset(tmp_path, compress=compress, monkeypatch=monkeypatch)
     monkeypatch.setenv("MLBOOK_DATA", str(tmp_path))
     images, labels = data.fashion_mnist("test")
     assert images.dtype == torch.uint8 and images.shape == (10_000, 4, 4)
@@ -39,14 +49,14 @@ def test_reads_idx_files_from_mlbook_data(tmp_path, monkeypatch, compress):
 
 
 def test_loading_twice_returns_the_cached_tensors(tmp_path, monkeypatch):
-    make_dataset(tmp_path)
+    make_dataset(tmp_path, monkeypatch=monkeypatch)
     monkeypatch.setenv("MLBOOK_DATA", str(tmp_path))
     first = data.fashion_mnist("train")
     assert data.fashion_mnist("train")[0] is first[0]
 
 
 def test_mlbook_data_comes_first(tmp_path, monkeypatch):
-    make_dataset(tmp_path)
+    make_dataset(tmp_path, monkeypatch=monkeypatch)
     monkeypatch.setenv("MLBOOK_DATA", str(tmp_path))
     assert data.find_dir() == tmp_path
     assert data.candidate_dirs()[1:] == [data.REPO_DIR, data.SYSTEM_DIR]
@@ -61,7 +71,7 @@ def test_missing_data_names_the_fix(tmp_path, monkeypatch):
 
 
 def test_truncated_file_names_the_fix(tmp_path, monkeypatch):
-    make_dataset(tmp_path, compress=False)
+    make_dataset(tmp_path, compress=False, monkeypatch=monkeypatch)
     path = tmp_path / "t10k-images-idx3-ubyte"
     path.write_bytes(path.read_bytes()[:-5])
     monkeypatch.setenv("MLBOOK_DATA", str(tmp_path))
@@ -70,7 +80,7 @@ def test_truncated_file_names_the_fix(tmp_path, monkeypatch):
 
 
 def test_damaged_gzip_names_the_fix(tmp_path, monkeypatch):
-    make_dataset(tmp_path)
+    make_dataset(tmp_path, monkeypatch=monkeypatch)
     path = tmp_path / "t10k-labels-idx1-ubyte.gz"
     path.write_bytes(path.read_bytes()[:20])
     monkeypatch.setenv("MLBOOK_DATA", str(tmp_path))
@@ -88,6 +98,14 @@ def test_wrong_magic_is_rejected(tmp_path):
 def test_unknown_split_is_rejected():
     with pytest.raises(ValueError, match="'train' or 'test'"):
         data.fashion_mnist("validation")
+
+
+def test_another_data_set_of_the_same_shape_is_refused(tmp_path, monkeypatch):
+    """MNIST's files put in Fashion-MNIST's place have the right names, counts and shapes, but not its contents."""
+    make_dataset(tmp_path)  # no stand-in checksums: the real data set's are in force
+    monkeypatch.setenv("MLBOOK_DATA", str(tmp_path))
+    with pytest.raises(data.DataError, match=r"not Fashion-MNIST.s file .* such as MNIST.*remove it and run `make"):
+        data.fashion_mnist("test")
 
 
 def test_real_fashion_mnist():

@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -50,7 +51,8 @@ def write_book(root: Path) -> None:
     (root / "plain.md").write_text(NOTEBOOK.format(title="B", prose="Prose of B.", code="print(2)"),
                                    encoding="utf-8")
     (root / "uses_data.md").write_text(NOTEBOOK.format(title="C", prose="Prose of C.",
-                                                       code="from mlbook import data\nprint(3)"),
+                                                       code="from mlbook import data\n"
+                                                            "print(3)  # stands for data.fashion_mnist()"),
                                        encoding="utf-8")
     (root / "requirements.txt").write_text("torch==1\n", encoding="utf-8")
     # stand-ins for the four Fashion-MNIST files, found through MLBOOK_DATA (see build)
@@ -109,6 +111,19 @@ def test_new_data_executes_the_chapters_that_read_it(book):
 def test_new_pins_execute_everything(book):
     (book / "requirements.txt").write_text("torch==2\n", encoding="utf-8")
     assert build(book) == {"uses_select", "plain", "uses_data"}
+
+
+def test_a_test_or_lint_tool_pin_executes_nothing(book):
+    (book / "requirements.txt").write_text("torch==2\n# tests and lint\npytest==9\n", encoding="utf-8")
+    assert build(book) == set()
+    (book / "requirements.txt").write_text("torch==2\n# tests and lint\npytest==10\n", encoding="utf-8")
+    assert build(book) == set()
+
+
+def test_a_checkout_moved_to_another_folder_executes_nothing(book):
+    moved = book.parent / "moved" / "elsewhere"
+    shutil.copytree(book, moved)
+    assert build(moved) == set()
 
 
 def test_another_profile_executes_everything_and_the_first_stays_cached(book):

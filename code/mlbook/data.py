@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import hashlib
 import os
 import shutil
 import sys
@@ -21,6 +22,16 @@ REPO_DIR = Path(__file__).resolve().parents[2] / "data" / "fashion-mnist"
 FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", 60_000),
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 10_000),
+}
+# SHA-256 of each file's decoded contents. The published MD5 sums cover the packed .gz bytes only (torchvision
+# checks them when it downloads); Debian's dataset-fashion-mnist packs the same contents differently, and a folder
+# may hold the files unpacked, so the contents are what is checked. Another data set of the same shape (MNIST's
+# files in their place) is refused.
+SHA256 = {
+    "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
 }
 LABELS_ZH = ("T恤", "裤子", "套衫", "连衣裙", "外套", "凉鞋", "衬衫", "运动鞋", "包", "短靴")
 LABELS_EN = ("t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot")
@@ -55,8 +66,10 @@ def find_dir() -> Path:
     raise DataError(f"Fashion-MNIST not found (searched {searched}); {FIX}")
 
 
-def read_idx(path: Path, expected_dims: int, expected_count: int | None = None) -> torch.Tensor:
-    """Parse one IDX file (optionally gzipped) of unsigned bytes into a uint8 tensor."""
+def read_idx(path: Path, expected_dims: int, expected_count: int | None = None,
+             sha256: str | None = None) -> torch.Tensor:
+    """Parse one IDX file (optionally gzipped) of unsigned bytes into a uint8 tensor, checking its decoded
+    contents against ``sha256`` where one is given."""
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rb") as f:
@@ -75,14 +88,18 @@ def read_idx(path: Path, expected_dims: int, expected_count: int | None = None) 
         size *= n
     if len(raw) != header + size or (expected_count is not None and shape[0] != expected_count):
         raise DataError(f"{path} is truncated or has the wrong size (shape {shape}, {len(raw)} bytes); {FIX}")
+    if sha256 is not None and hashlib.sha256(raw).hexdigest() != sha256:
+        raise DataError(f"{path} is not Fashion-MNIST's file (its contents differ from the published data set; "
+                        f"another data set of the same shape, such as MNIST, would look like this); "
+                        f"remove it and {FIX}")
     return torch.frombuffer(bytearray(raw[header:]), dtype=torch.uint8).reshape(shape)
 
 
 @functools.cache
 def _load(split: str, folder: str) -> tuple[torch.Tensor, torch.Tensor]:
     img_stem, lab_stem, count = FILES[split]
-    images = read_idx(find_file(img_stem, Path(folder)), 3, count)
-    labels = read_idx(find_file(lab_stem, Path(folder)), 1, count).long()
+    images = read_idx(find_file(img_stem, Path(folder)), 3, count, SHA256[img_stem])
+    labels = read_idx(find_file(lab_stem, Path(folder)), 1, count, SHA256[lab_stem]).long()
     if int(labels.max()) >= len(LABELS_EN):
         raise DataError(f"labels in {folder} go beyond the 10 classes; {FIX}")
     return images, labels
