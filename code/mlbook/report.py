@@ -5,18 +5,9 @@ from __future__ import annotations
 import time
 
 from mlbook import runtime
+from mlbook.runtime import Text  # chapters glue report.Text
 
 _started: float | None = None
-
-
-class Text:
-    """A string that displays without quotes (for glue and live displays)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __repr__(self) -> str:
-        return self.text
 
 
 def banner() -> None:
@@ -35,7 +26,6 @@ def finish() -> None:
         raise RuntimeError("call report.banner() at the top of the chapter before report.finish()")
     seconds = time.perf_counter() - _started
     _glue({"exec_seconds": f"{seconds:.1f}"})
-
 
 
 def show_table(header, rows) -> None:

@@ -14,6 +14,17 @@ import torch
 PROFILES = ("full", "quick", "auto")
 
 
+class Text:
+    """A string that displays without quotes: glued into prose (``report.Text``) and in live progress
+    (``train.fit``). Here, below both, so that neither imports the other."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
 def device() -> torch.device:
     """CUDA, else Apple MPS, else CPU; ``MLBOOK_DEVICE=cpu`` forces the CPU."""
     forced = os.environ.get("MLBOOK_DEVICE", "").strip().lower()

@@ -17,7 +17,7 @@ from torch import nn
 
 from mlbook import runtime
 from mlbook.data import batches
-from mlbook.report import Text
+from mlbook.runtime import Text
 
 
 @dataclasses.dataclass
