@@ -126,7 +126,8 @@ def test_fingerprint_names_the_profile_and_device(monkeypatch):
 def test_real_chapters_depend_on_the_data_module():
     chapter = "```{code-cell} ipython3\nfrom mlbook import train\n```\n"
     names = [p.name for p in deps.modules_used(deps.CODE_CELL.findall(chapter)[0])]
-    assert {"train.py", "data.py", "runtime.py", "report.py"} <= set(names)
+    assert {"train.py", "data.py", "runtime.py"} <= set(names)
+    assert "report.py" not in names  # data flows one way: training never imports the presentation helpers
 
 
 def test_a_file_is_read_once_per_process_until_it_changes(tmp_path, monkeypatch):
