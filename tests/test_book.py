@@ -6,8 +6,9 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-import yaml
 from typography import CJK  # _ext/typography.py: Chinese characters and full-width forms
+
+from mlbook import execute
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
@@ -16,11 +17,7 @@ pytestmark = pytest.mark.book
 
 
 def toc_files() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]]
-    for part in toc["parts"]:
-        files += [chapter["file"] for chapter in part["chapters"]]
-    return files
+    return [doc for part in execute.parts(ROOT) for doc in part]
 
 
 def page(docname: str) -> str:

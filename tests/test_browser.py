@@ -17,8 +17,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
 from search import HAN  # _ext/search.py: what the search counts as Chinese
+
+from mlbook import execute
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("MLBOOK_HTML", ROOT / "_build" / "html"))
@@ -38,14 +39,8 @@ pytestmark = [
 ]
 
 
-def toc_parts() -> list[list[str]]:
-    """The chapters of _toc.yml, part by part; the root page is a part of its own."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    return [[toc["root"]]] + [[c["file"] for c in part["chapters"]] for part in toc["parts"]]
-
-
-CHAPTERS = [doc for part in toc_parts() for doc in part]
-FIRST_OF_PART = [part[0] for part in toc_parts()]
+CHAPTERS = [doc for part in execute.parts(ROOT) for doc in part]
+FIRST_OF_PART = [part[0] for part in execute.parts(ROOT)]
 
 
 class _Quiet(SimpleHTTPRequestHandler):

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from mlbook import execute
+
 ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("MLBOOK_HTML", ROOT / "_build" / "html"))
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
@@ -24,8 +26,7 @@ pytestmark = pytest.mark.book
 
 
 def chapters_with_code() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    files = [doc for part in execute.parts(ROOT) for doc in part]
     return [f for f in files if "```{code-cell}" in (ROOT / f"{f}.md").read_text(encoding="utf-8")]
 
 

@@ -62,6 +62,17 @@ def settings(root: Path) -> Settings:
                     extensions=tuple(config.get("myst_enable_extensions") or ()))
 
 
+def parts(root: Path) -> list[list[str]]:
+    """The pages of ``_toc.yml`` as docnames, part by part, in reading order; the root page is a part of its own.
+
+    The one reading of the table of contents that the build layer and the tests share.
+    """
+    from sphinx_external_toc.parsing import parse_toc_yaml
+
+    site = parse_toc_yaml(root / "_toc.yml")
+    return [[site.root.docname]] + [[str(doc) for doc in part.items] for part in site[site.root.docname].subtrees]
+
+
 def chapters(root: Path, exclude: tuple[str, ...] = ()) -> list[Path]:
     """The MyST notebooks that ``_toc.yml`` lists, in its order, less those ``exclude`` patterns match."""
     from myst_nb.core.read import is_myst_markdown_notebook
