@@ -40,22 +40,23 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --editable .
 	touch $@
 
+# Debian packages where apt works as root (first without refreshing the package lists, then with):
+# `if $(CAN_APT); then $(APT_INSTALL) PACKAGE...; fi`.
+CAN_APT     := command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]
+APT_INSTALL := apt_install() { apt-get install -y -q --no-install-recommends "$$@" >/dev/null 2>&1 || \
+                 { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "$$@" >/dev/null; }; }; \
+               apt_install
+
 # Fashion-MNIST, offline at build time: the Debian package where apt works, else torchvision's downloader.
 data: $(STAMP)
 	@$(PY) -m mlbook.data >/dev/null 2>&1 || { \
-	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	    apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 || \
-	    { apt-get update -q >/dev/null && apt-get install -y -q dataset-fashion-mnist >/dev/null; } || true; \
-	  fi; \
+	  if $(CAN_APT); then $(APT_INSTALL) dataset-fashion-mnist || true; fi; \
 	  $(PY) -m mlbook.data --fetch; }
 
 # A font with Chinese glyphs for the figures.
 font:
 	@fc-list 2>/dev/null | grep -qiE 'Noto Sans CJK|WenQuanYi|Source Han Sans' || { \
-	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	    apt-get install -y -q fonts-noto-cjk >/dev/null 2>&1 || \
-	    { apt-get update -q >/dev/null && apt-get install -y -q fonts-noto-cjk >/dev/null; }; \
-	    rm -rf $$HOME/.cache/matplotlib; \
+	  if $(CAN_APT); then $(APT_INSTALL) fonts-noto-cjk; rm -rf $$HOME/.cache/matplotlib; \
 	  else echo "Install a CJK font (Debian: fonts-noto-cjk; macOS and Windows ship one)" >&2; exit 1; fi; }
 
 # es5/ of the package without the combined files the book does not load; tex-svg-full.js holds every TeX
@@ -83,9 +84,7 @@ $(AXE_STAMP):
 # Headless Chromium for the browser test (tests/test_browser.py) and `make pdf`.
 browser:
 	@test -x /usr/bin/chromium || { \
-	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	    apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 || \
-	    { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends chromium >/dev/null; } || \
+	  if $(CAN_APT); then $(APT_INSTALL) chromium || \
 	    echo "Chromium could not be installed: the browser test will be skipped" >&2; \
 	  else echo "No /usr/bin/chromium (Debian: apt-get install chromium): the browser test will be skipped" >&2; fi; }
 
