@@ -124,14 +124,17 @@ notebooks:
 
 # The whole book as one PDF, _build/pdf/book.pdf: the single-page HTML build (outputs from the execution cache,
 # formulas by the same MathJax) printed by headless Chromium. The copy next to _static/ is the page its links expect.
-CHROMIUM_FLAGS := --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
-                  --disable-component-update --disable-sync --run-all-compositor-stages-before-draw
+# CHROMIUM_FLAGS are also the browser test's (tests/test_browser.py reads them here): without the networking
+# flags Chromium calls home at start, which a machine without network access refuses.
+CHROMIUM_FLAGS := --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+                  --disable-component-update --disable-sync
 pdf: setup
 	@test -x /usr/bin/chromium || { echo "make pdf needs Chromium (Debian: apt-get install chromium)" >&2; exit 1; }
 	$(JB) build . --builder singlehtml -W --keep-going
 	cp _build/singlehtml/book/index.html _build/singlehtml/print.html
 	mkdir -p _build/pdf
-	/usr/bin/chromium $(CHROMIUM_FLAGS) --virtual-time-budget=300000 --no-pdf-header-footer \
+	/usr/bin/chromium --headless $(CHROMIUM_FLAGS) --run-all-compositor-stages-before-draw \
+	  --virtual-time-budget=300000 --no-pdf-header-footer \
 	  --print-to-pdf=_build/pdf/book.pdf file://$(CURDIR)/_build/singlehtml/print.html 2>/dev/null
 	@test -s _build/pdf/book.pdf && echo "wrote _build/pdf/book.pdf"
 

@@ -25,11 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("MLBOOK_HTML", ROOT / "_build" / "html"))
 SCREENSHOTS = Path(os.environ.get("MLBOOK_SCREENSHOTS", HTML.parent / "browser-screenshots"))
 CHROMIUM = Path(os.environ.get("MLBOOK_CHROMIUM", "/usr/bin/chromium"))
-# Without the networking flags Chromium calls home at start; this machine's closed network refuses it.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+MAKEFILE = (ROOT / "Makefile").read_text(encoding="utf-8")
+# The flags `make pdf` runs Chromium with (no calls home at start, no GPU, no sandbox in a container).
+CHROMIUM_ARGS = re.search(r"^CHROMIUM_FLAGS\s*:=\s*((?:.*\\\n)*.*)$", MAKEFILE, re.M)[1].replace("\\\n", " ").split()
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-MATHJAX_VERSION = re.search(r"^MATHJAX_VERSION\s*:=\s*(\S+)", (ROOT / "Makefile").read_text(), re.M)[1]
+MATHJAX_VERSION = re.search(r"^MATHJAX_VERSION\s*:=\s*(\S+)", MAKEFILE, re.M)[1]
 TIMEOUT_MS = 30_000  # MathJax on the longest page takes a few seconds on a busy 2-core machine
 
 pytestmark = [
