@@ -26,11 +26,10 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "_ext")]
 # the browser test's server, Chromium settings, list of terms and their truth
-from test_browser import CHROMIUM, CHROMIUM_ARGS, SEARCH_QUERIES, _Quiet, _Server, search_recall  # noqa: E402
+from test_browser import CHROMIUM, CHROMIUM_ARGS, SEARCH_FINISHED, SEARCH_QUERIES, _Quiet, _Server, search_recall  # noqa: E402
 
 QUERIES = ["过拟合", "交叉熵损失函数", "小批量随机梯度下降", "softmax回归", "卷积层", "ReLU"]
 # searchtools.js stops its pulse and writes the closing status once the result list is complete
-FINISHED = "() => typeof Search !== 'undefined' && Search._pulse_status === -1 && !!Search.status?.innerText"
 
 
 def recall(page, html: Path) -> str:
@@ -72,7 +71,7 @@ def main() -> None:
                 for html, _, site in sites:  # the builds take turns
                     start = time.perf_counter()
                     page.goto(f"{site}/search.html?q={quote(query)}", wait_until="domcontentloaded")
-                    page.wait_for_function(FINISHED, polling=20, timeout=30_000)
+                    page.wait_for_function(SEARCH_FINISHED, polling=20, timeout=30_000)
                     times[html].append((time.perf_counter() - start) * 1000)
                     found[html] = page.locator("#search-results ul.search li").count()
             print(f"  {query:<10}" + "".join(f"  {html}: {statistics.median(times[html]):4.0f} ms, {found[html]:2d}"

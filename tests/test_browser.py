@@ -209,8 +209,8 @@ def test_search_finds_a_chapter_by_a_chinese_word(visit):
     box.fill("贝叶斯")
     box.press("Enter")
     page.wait_for_url(re.compile(r"search\.html\?q="))
+    page.wait_for_function(SEARCH_FINISHED)
     hits = page.locator("#search-results ul.search li a")
-    hits.first.wait_for()
     targets = [urlsplit(h).path for h in hits.evaluate_all("links => links.map(a => a.href)")]
     assert "/book/basics/probability.html" in targets, targets
     page.locator("#search-results ul.search li a[href*='book/basics/probability']").first.click()
@@ -281,6 +281,9 @@ def contains(text: str, query: str) -> bool:
 
 
 SEARCH_READY = "() => typeof Search !== 'undefined' && Search.hasIndex()"
+# The results page lists its hits one by one; it is complete when Sphinx writes the summary line.
+SEARCH_FINISHED = ("() => typeof Search !== 'undefined' && Search._pulse_status === -1 "
+                   "&& !!Search.status?.innerText")
 # The pages searchtools.js finds for a query, best first (it shows its list from the end).
 SEARCH = """(query) => {
   const [q, terms, excluded, highlight, objects] = Search._parseQuery(query);
@@ -334,8 +337,8 @@ def test_a_query_typed_without_spaces_finds_its_pages_in_the_search_box(visit):
     box.fill("小批量随机梯度下降")
     box.press("Enter")
     page.wait_for_url(re.compile(r"search\.html\?q="))
+    page.wait_for_function(SEARCH_FINISHED)
     hits = page.locator("#search-results ul.search li a")
-    hits.first.wait_for()
     targets = {urlsplit(h).path for h in hits.evaluate_all("links => links.map(a => a.href)")}
     assert "/book/linear/linear-regression.html" in targets, targets
     assert not visit.outside and not visit.problems, visit.outside + visit.problems
