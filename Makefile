@@ -138,7 +138,8 @@ pdf: setup
 	  --print-to-pdf=_build/pdf/book.pdf file://$(CURDIR)/_build/singlehtml/print.html 2>/dev/null
 	@test -s _build/pdf/book.pdf && echo "wrote _build/pdf/book.pdf"
 
-# What the full-profile run on a lent GPU machine carries (bench/gpu/README.md): .gpu/, for bench/gpu/run.sh.
+# What a full-profile build on a GPU machine without network access needs (bench/gpu/README.md): .gpu/, for
+# bench/gpu/run.sh.
 gpu-bundle: setup
 	bash bench/gpu/bundle.sh
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The book's GPU run in one call of the device tool (bench/gpu/README.md), from the repository root there:
-#   bash bench/gpu/run.sh build|bench|recipes|compile|all     carry [".gpu"], made here by bench/gpu/bundle.sh
+# The book's GPU run on a machine without network access (bench/gpu/README.md), from the repository root there,
+# with .gpu/ (made by bench/gpu/bundle.sh) copied beside it:
+#   OUT=/path/for/results bash bench/gpu/run.sh build|bench|recipes|compile|all
 # build: the whole book with MLBOOK_PROFILE=full and warnings as errors; bench: bench/throughput.py, then
 # bench/precision.py; recipes: bench/recipes.py; compile: bench/throughput.py --compile; all: the four in this
 # order, each skipped when RUN_BUDGET is spent. Logs go to $OUT as they grow, so a step that fails or is killed
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/../.."
 PHASE=${1:-all}
 export JOBS=${JOBS:-auto}  # chapters executed at once (python -m mlbook.execute; auto: one per core, at most 4)
 : "${OUT:?OUT must name the folder whose files come back}"
-RUN_BUDGET=${RUN_BUDGET:-540}  # seconds for all of run.sh: 9 of the 15 device minutes, the machine's start aside
+RUN_BUDGET=${RUN_BUDGET:-540}  # seconds for all of run.sh, for a machine lent for a fixed time
 BUILD_TIMEOUT=${BUILD_TIMEOUT:-400}
 THROUGHPUT_TIMEOUT=${THROUGHPUT_TIMEOUT:-150}
 THROUGHPUT_ARGS=${THROUGHPUT_ARGS:-}  # every model, default steps
@@ -49,7 +50,7 @@ export -f build_book
 deadline=$((SECONDS + RUN_BUDGET))
 summary=()
 
-# The device image may lack the xz program: Python's lzma unpacks, and packs where xz is missing.
+# The GPU machine may lack the xz program: Python's lzma unpacks, and packs where xz is missing.
 untar() {  # untar ARCHIVE DIR
     python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2], filter="data")' "$1" "$2"
 }
