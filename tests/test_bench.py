@@ -64,3 +64,14 @@ def test_gpu_run_refuses_an_unknown_phase(tmp_path):
                             env={**os.environ, "OUT": str(tmp_path)}, timeout=60)
     assert result.returncode == 2 and "usage:" in result.stderr and "build|bench|recipes|compile|all" in result.stderr
     assert not any(tmp_path.iterdir())  # nothing was started
+
+
+def test_rebuild_bench_stops_where_a_step_fails(tmp_path):
+    """bench/rebuild.py stops with the failing command's output where a step fails (here: a folder with no
+    book), instead of timing it, and refuses a run count below 1."""
+    assert run(sys.executable, str(BENCH / "rebuild.py"), "--runs", "0").returncode == 2
+    empty = tmp_path / "checkout"
+    (empty / ".venv" / "bin").mkdir(parents=True)
+    (empty / ".venv" / "bin" / "python").symlink_to(sys.executable)
+    result = run(sys.executable, str(BENCH / "rebuild.py"), "--runs", "1", str(empty))
+    assert result.returncode == 1 and "failed in" in result.stderr
