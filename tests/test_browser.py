@@ -171,8 +171,8 @@ AXE_RUN = """() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 
     rule: v.id, target: n.target.join(' ') + ' ' + n.html,
     inArticle: !!document.querySelector(n.target[0])?.closest('article')}))))"""
 # What the themes themselves violate on every page, outside the book's content (rule -> elements), with where it
-# comes from. WCAG 2.5.3 (label in name): pydata-sphinx-theme 0.17.1's search button is labelled 搜索 but shows
-# 搜索本书…… and Ctrl+K (components/search-button-field.html), and its theme switcher shows its icons' titles
+# comes from. WCAG 2.5.3 (label in name): pydata-sphinx-theme 0.17.1's search button is labelled 搜索 but also
+# shows the shortcut Ctrl+K (components/search-button-field.html), and its theme switcher shows its icons' titles
 # (components/theme-switcher.html); no upstream issue reports either yet.
 THEME_VIOLATIONS = {("label-content-name-mismatch", "search-button-field"),
                     ("label-content-name-mismatch", "theme-switch-button")}
