@@ -20,12 +20,12 @@ AXE_STAMP   := $(AXE)/.version-$(AXE_VERSION)
 
 .PHONY: book test setup data font mathjax axe browser lint unit check-html chapter records notebooks pdf gpu-bundle clean clean-cache
 
-# Stale chapters execute first, JOBS at a time (mlbook.execute: auto is one per core, at most 4); the build
+# Stale chapters execute first, JOBS at a time (mlbook_build.execute: auto is one per core, at most 4); the build
 # then finds them all in the cache and renders. `make book JOBS=1` executes one chapter at a time.
 JOBS ?= auto
 
 book: setup
-	$(PY) -m mlbook.execute --jobs $(JOBS)
+	$(PY) -m mlbook_build.execute --jobs $(JOBS)
 	$(JB) build . -W --keep-going
 
 test: setup lint unit book check-html
@@ -33,11 +33,11 @@ test: setup lint unit book check-html
 setup: $(STAMP) data font mathjax axe browser
 
 # Reinstall only when the pins or the package metadata change.
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml tools/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
-	$(PY) -m pip install --quiet --no-deps --editable .
+	$(PY) -m pip install --quiet --no-deps --editable . --editable tools
 	touch $@
 
 # Debian packages where apt works as root (first without refreshing the package lists, then with):
@@ -90,8 +90,8 @@ browser:
 
 # ruff over the Python files, then over the chapters' code cells (findings name the .md file and line)
 lint: $(STAMP)
-	$(VENV)/bin/ruff check code tests _ext bench
-	$(PY) -m mlbook.lint book
+	$(VENV)/bin/ruff check code tools tests _ext bench
+	$(PY) -m mlbook_build.lint book
 
 unit: setup
 	$(PY) -m pytest -m "not book"
@@ -111,7 +111,7 @@ chapter: setup
 # _build/records/ to book/records/, which every build's pages read, and renew the README's table of them.
 # Nothing else writes book/records/.
 # Make them with `MLBOOK_PROFILE=full make book` (on a GPU machine), or execute only some chapters in full:
-# `MLBOOK_PROFILE=full .venv/bin/python -m mlbook.execute book/cnn/lenet.md`.
+# `MLBOOK_PROFILE=full .venv/bin/python -m mlbook_build.execute book/cnn/lenet.md`.
 records: $(STAMP)
 	$(PY) -m mlbook.records publish
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from mlbook import deps
-from mlbook.deps import MARKER as FINGERPRINT_MARKER  # the hidden cell mlbook.deps appends
+from mlbook_build import deps
+from mlbook_build.deps import MARKER as FINGERPRINT_MARKER  # the hidden cell mlbook_build.deps appends
 
 INSTALL_MARKER = "# Outside the book build"
 

@@ -3,7 +3,7 @@
     python bench/rebuild.py                       # this checkout, 5 runs
     python bench/rebuild.py --runs 7 ROOT1 ROOT2  # two checkouts side by side, runs alternating between them
 
-Each run is what `make book` does after setup: ``python -m mlbook.execute`` (build every chapter's notebook,
+Each run is what `make book` does after setup: ``python -m mlbook_build.execute`` (build every chapter's notebook,
 fingerprint it, look it up in the execution cache) and ``jupyter-book build . -W --keep-going``. Build each
 checkout once first (`make book`), so that the runs measure a rebuild with nothing to execute; a run that
 executes a chapter stops the bench. Prints every run and the medians. Each checkout uses its own `.venv`.
@@ -30,7 +30,7 @@ def timed(command: list[str], cwd: Path) -> tuple[float, str]:
 
 def one_run(root: Path) -> tuple[float, float]:
     venv = root / ".venv" / "bin"
-    check, log = timed([str(venv / "python"), "-m", "mlbook.execute"], root)
+    check, log = timed([str(venv / "python"), "-m", "mlbook_build.execute"], root)
     if "every chapter is in the cache" not in log:
         sys.exit(f"{root}: a chapter executed, so this is no rebuild with nothing changed; run `make book` first")
     sphinx, log = timed([str(venv / "jupyter-book"), "build", ".", "-W", "--keep-going"], root)

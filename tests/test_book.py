@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typography import CJK  # _ext/typography.py: Chinese characters and full-width forms
 
-from mlbook import execute
+from mlbook_build import execute
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"

@@ -20,7 +20,7 @@ import pytest
 from search import HAN  # _ext/search.py: what the search counts as Chinese
 from test_book import PATH_LIKE  # alt text that is no text alternative
 
-from mlbook import execute
+from mlbook_build import execute
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("MLBOOK_HTML", ROOT / "_build" / "html"))

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from mlbook import deps
+from mlbook_build import deps
 
 CHAPTER = """
 # 标题

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from mlbook import execute
+from mlbook_build import execute
 
 BOOK = Path(__file__).resolve().parents[1] / "book"
 

@@ -11,7 +11,7 @@ import pytest
 import zmq
 from jupyter_cache import get_cache
 
-from mlbook import execute as mlbook_execute
+from mlbook_build import execute as mlbook_execute
 
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
 
@@ -41,7 +41,7 @@ def write_book(root: Path) -> None:
     (root / "_config.yml").write_text(
         "title: scratch\nonly_build_toc_files: true\nexclude_patterns: [code, _build]\n"
         "execute:\n  execute_notebooks: cache\n  cache: _build/.jupyter_cache\n"
-        "sphinx:\n  extra_extensions: [mlbook.deps]\n", encoding="utf-8")
+        "sphinx:\n  extra_extensions: [mlbook_build.deps]\n", encoding="utf-8")
     (root / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: uses_select\n"
                                    "  - file: plain\n  - file: uses_data\n", encoding="utf-8")
     (root / "intro.md").write_text("# Intro\n\nNo code here.\n", encoding="utf-8")
@@ -132,10 +132,10 @@ def test_another_profile_executes_everything_and_the_first_stays_cached(book):
 
 
 def execute(root: Path, *args: str) -> subprocess.CompletedProcess:
-    """``python -m mlbook.execute`` in the scratch book."""
+    """``python -m mlbook_build.execute`` in the scratch book."""
     env = scratch_env(root)
     env.pop("OMP_NUM_THREADS", None)
-    return subprocess.run([sys.executable, "-m", "mlbook.execute", *args], cwd=root, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "mlbook_build.execute", *args], cwd=root, capture_output=True,
                           text=True, timeout=600, env=env)
 
 

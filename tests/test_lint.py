@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from mlbook import lint
+from mlbook_build import lint
 
 BOOK = Path(__file__).resolve().parents[1] / "book"
 

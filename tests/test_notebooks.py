@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mlbook import execute
+from mlbook_build import execute
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("MLBOOK_HTML", ROOT / "_build" / "html"))

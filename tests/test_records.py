@@ -65,7 +65,7 @@ def test_a_full_run_writes_a_record_that_round_trips(book, monkeypatch):
     # the fingerprint names the chapter's code and the mlbook modules it uses, and nothing has changed yet
     assert "book/part/tiny.md" in record["fingerprint"] and any(f.endswith("/runs.py") for f in record["fingerprint"])
     assert any(f.endswith("/select.py") for f in record["fingerprint"])
-    assert not any(f.endswith(("/records.py", "/deps.py")) for f in record["fingerprint"])  # bookkeeping only
+    assert not any(f.endswith(("/records.py", "/sources.py")) for f in record["fingerprint"])  # bookkeeping
     assert records.changed_files(record, book) == []
     # stable text: written again from the loaded record, the file is the same byte for byte
     assert records.dumps(record) == path.read_text(encoding="utf-8")

@@ -28,7 +28,7 @@ def write_book(root: Path) -> None:
     (root / "_config.yml").write_text(
         "title: scratch\nonly_build_toc_files: true\nexclude_patterns: [code, _build]\n"
         "execute:\n  execute_notebooks: cache\n  cache: _build/.jupyter_cache\n"
-        "sphinx:\n  extra_extensions: [mlbook.deps]\n"
+        "sphinx:\n  extra_extensions: [mlbook_build.deps]\n"
         "  config:\n    nb_render_markdown_format: myst\n    nb_output_stderr: warn\n",
         encoding="utf-8")
     (root / "_toc.yml").write_text("format: jb-book\nroot: tiny\n", encoding="utf-8")
@@ -53,7 +53,7 @@ def run(root: Path, *args: str, profile: str = "quick") -> subprocess.CompletedP
 
 def build(root: Path, profile: str = "quick") -> str:
     """Execute (as `make book` does) and build the scratch book; return the page's visible text."""
-    executed = run(root, sys.executable, "-m", "mlbook.execute", profile=profile)
+    executed = run(root, sys.executable, "-m", "mlbook_build.execute", profile=profile)
     assert executed.returncode == 0, executed.stdout[-3000:] + executed.stderr[-3000:]
     built = run(root, str(JUPYTER_BOOK), "build", ".", "-W", profile=profile)
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
@@ -99,7 +99,7 @@ def test_a_malformed_record_stops_the_build_with_one_line(book):
     good = path.read_text(encoding="utf-8")
     try:
         path.write_text(good.replace('"epochs": 3', '"epochs": "three"'), encoding="utf-8")
-        result = run(book, sys.executable, "-m", "mlbook.execute")
+        result = run(book, sys.executable, "-m", "mlbook_build.execute")
         assert result.returncode == 2
         assert result.stderr == f"error: {path}: field 'epochs' has the wrong type (str)\n"
         built = run(book, str(JUPYTER_BOOK), "build", ".", "-W")

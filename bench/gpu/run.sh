@@ -10,7 +10,7 @@ set -uo pipefail  # no -e: a failed step is recorded and the next one still runs
 cd "$(dirname "$0")/../.."
 
 PHASE=${1:-all}
-export JOBS=${JOBS:-auto}  # chapters executed at once (python -m mlbook.execute; auto: one per core, at most 4)
+export JOBS=${JOBS:-auto}  # chapters executed at once (python -m mlbook_build.execute; auto: one per core, at most 4)
 : "${OUT:?OUT must name the folder whose files come back}"
 RUN_BUDGET=${RUN_BUDGET:-540}  # seconds for all of run.sh, for a machine lent for a fixed time
 BUILD_TIMEOUT=${BUILD_TIMEOUT:-400}
@@ -23,7 +23,7 @@ RECIPES_ARGS=${RECIPES_ARGS:-}  # AlexNet, VGG, NiN, GoogLeNet with input standa
 COMPILE_ARGS=${COMPILE_ARGS:---compile --models alexnet vgg}  # what compiling costs and gains; gets what is left
 GPU_TMP=${GPU_TMP:-/tmp}  # where the bundle is unpacked
 
-export PYTHONPATH=$GPU_TMP/site:$PWD/code MLBOOK_DATA=$GPU_TMP/fashion-mnist MPLCONFIGDIR=$GPU_TMP/mplconfig
+export PYTHONPATH=$GPU_TMP/site:$PWD/code:$PWD/tools MLBOOK_DATA=$GPU_TMP/fashion-mnist MPLCONFIGDIR=$GPU_TMP/mplconfig
 export MLBOOK_PROFILE=${MLBOOK_PROFILE:-full} PYTHONUNBUFFERED=1
 # The records of the training runs (mlbook.records) name the commit: git's where the tree has .git, else the
 # one bundle.sh noted (or MLBOOK_COMMIT given with the command).
@@ -36,7 +36,7 @@ fi
 # then Jupyter Book renders (and executes again only a chapter that failed, to report its error in the page).
 build_book() {
     local start=$SECONDS rc
-    python3 -m mlbook.execute --jobs "$JOBS"
+    python3 -m mlbook_build.execute --jobs "$JOBS"
     rc=$?
     echo "== chapters executed in $((SECONDS - start)) s (exit $rc)"
     start=$SECONDS

@@ -71,21 +71,21 @@ def chapter_file(key: str, root: Path) -> Path:
 
 # Modules a chapter uses that only keep and show records, never change a run's numbers: editing them leaves
 # every record current.
-BOOKKEEPING = ("records.py", "deps.py")
+BOOKKEEPING = ("records.py", "sources.py")
 
 
 def fingerprint(chapter: Path, root: Path) -> dict[str, str]:
     """What determined a run: a short hash of the chapter's code cells and of each ``mlbook`` module they use.
 
-    Paths are relative to ``root``; the modules are those ``mlbook.deps`` finds for the chapter (the book's own
-    ``code/mlbook`` where it has one), less the ``BOOKKEEPING`` ones.
+    Paths are relative to ``root``; the modules are those ``mlbook.sources`` finds for the chapter (the book's
+    own ``code/mlbook`` where it has one), less the ``BOOKKEEPING`` ones.
     """
-    from mlbook import deps
+    from mlbook import sources
 
-    code = "\n".join(deps.CODE_CELL.findall(chapter.read_text(encoding="utf-8")))
-    package_dir = deps.package_dir(root)
+    code = "\n".join(sources.CODE_CELL.findall(chapter.read_text(encoding="utf-8")))
+    package_dir = sources.package_dir(root)
     files = {_relative(chapter, root): _digest(code.encode())}
-    for p in deps.modules_used(code, package_dir):
+    for p in sources.modules_used(code, package_dir):
         if p.name in BOOKKEEPING:
             continue
         name = _relative(p, root) if p.is_relative_to(root.resolve()) else f"mlbook/{p.relative_to(package_dir)}"

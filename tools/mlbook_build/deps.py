@@ -10,15 +10,14 @@ Change one of them and exactly the chapters that depend on it execute again.
 
 from __future__ import annotations
 
-import ast
 import functools
 import hashlib
 import re
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-REPO_DIR = PACKAGE_DIR.parents[1]
-CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+from mlbook.sources import CODE_CELL, PACKAGE_DIR, modules_used, package_dir
+
+REPO_DIR = Path(__file__).resolve().parents[2]  # the book: tools/mlbook_build/ lies in it
 MARKER = "# mlbook dependency fingerprint"
 # What a chapter reads the data set with; the notebook's install cell fetches the data for the same chapters.
 READS_DATA = re.compile(r"\bfashion_mnist\(")
@@ -47,51 +46,6 @@ def runtime_pins(requirements: Path) -> bytes:
         if section == 0 or re.split(r"[=<>!~\[; ]", pin, maxsplit=1)[0].lower() in KERNEL_PINS:
             pins.append(pin)
     return "\n".join(pins).encode()
-
-
-def _imports(tree: ast.AST, package: str) -> set[str]:
-    """``mlbook`` modules named by the imports in ``tree`` (``import mlbook.x``, ``from mlbook import x``)."""
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names if a.name.split(".")[0] == package}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == package:
-            found.add(node.module)
-            found |= {f"{node.module}.{a.name}" for a in node.names}
-    return found
-
-
-def _module_file(name: str, package_dir: Path) -> Path | None:
-    parts = name.split(".")[1:]
-    if not parts:
-        return package_dir / "__init__.py"
-    path = package_dir.joinpath(*parts)
-    for candidate in (path.with_suffix(".py"), path / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None  # a name imported from a module (a function), not a module itself
-
-
-def modules_used(code: str, package_dir: Path = PACKAGE_DIR) -> list[Path]:
-    """The package's module files that ``code`` needs, following imports between the modules."""
-    package = package_dir.name
-    try:
-        todo = _imports(ast.parse(code), package)
-    except SyntaxError:  # IPython magics: fall back to a line-by-line scan
-        todo = set()
-        for line in code.splitlines():
-            try:
-                todo |= _imports(ast.parse(line.strip()), package)
-            except SyntaxError:
-                continue
-    seen: dict[Path, None] = {}
-    while todo:
-        path = _module_file(todo.pop(), package_dir)
-        if path is None or path in seen:
-            continue
-        seen[path] = None
-        todo |= _imports(ast.parse(path.read_text(encoding="utf-8")), package)
-    return sorted(seen)
 
 
 def dependencies(chapter_source: str, package_dir: Path = PACKAGE_DIR,
@@ -173,12 +127,6 @@ def environment() -> str:
     from mlbook import runtime
 
     return f"profile {runtime.profile()}, {runtime.device().type}"
-
-
-def package_dir(root: Path) -> Path:
-    """The helpers a book at ``root`` uses: its own ``code/mlbook``, else the installed package."""
-    own = root / "code" / "mlbook"
-    return own if own.is_dir() else PACKAGE_DIR
 
 
 def with_fingerprint(text: str, root: Path = REPO_DIR) -> tuple[str, list[Path]]:

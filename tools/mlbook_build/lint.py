@@ -5,8 +5,8 @@ where they stand in the chapter, everything else is blank. Ruff checks those fil
 (``pyproject.toml``, where ``*/_build/lint/*`` relaxes the rules that suit notebooks less), and the findings
 come back naming the chapter.
 
-    python -m mlbook.lint               # every chapter under book/
-    python -m mlbook.lint book/cnn      # the chapters in a folder, or single files
+    python -m mlbook_build.lint               # every chapter under book/
+    python -m mlbook_build.lint book/cnn      # the chapters in a folder, or single files
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mlbook.deps import CODE_CELL
+from mlbook.sources import CODE_CELL
 
 OPTION = re.compile(r"^:[\w-]+:")  # a cell's short-form options (":tags: [remove-input]")
 OUT = Path("_build") / "lint"

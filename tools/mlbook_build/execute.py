@@ -3,12 +3,12 @@
 Jupyter Book executes chapters one after another while Sphinx reads them. Most chapters leave cores idle
 for much of their run (kernel start, imports, SymPy, plotting), so running a few at once finishes sooner. This
 command finds the chapters whose executed notebook the cache lacks (built exactly as MyST-NB will build it,
-with ``mlbook.deps``'s fingerprint cell), executes them in worker processes, chapters that train models first,
+with ``mlbook_build.deps``'s fingerprint cell), executes them in worker processes, chapters that train models first,
 and stores each success in the cache. ``jupyter-book build`` then finds every chapter there and only renders.
 
-    python -m mlbook.execute            # as many chapters at once as the machine has cores, at most 4
-    python -m mlbook.execute --jobs 1   # one at a time
-    python -m mlbook.execute book/cnn/lenet.md book/mlp/mlp.md   # only these chapters, if stale
+    python -m mlbook_build.execute            # as many chapters at once as the machine has cores, at most 4
+    python -m mlbook_build.execute --jobs 1   # one at a time
+    python -m mlbook_build.execute book/cnn/lenet.md book/mlp/mlp.md   # only these chapters, if stale
 
 Each kernel gets an equal share of the cores (``OMP_NUM_THREADS``) unless the variable is set already.
 A chapter that fails is not cached: its error is printed, the others still run, and the exit status is 1.
@@ -27,7 +27,8 @@ import sys
 import time
 from pathlib import Path
 
-from mlbook import deps, records
+from mlbook import records
+from mlbook_build import deps
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")  # IPython colours its tracebacks; the log is plain text
 MAX_AUTO_JOBS = 4  # more kernels than this mostly compete for memory bandwidth

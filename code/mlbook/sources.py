@@ -1,0 +1,66 @@
+"""Which of the package's modules a chapter's code uses, following the imports between them.
+
+What a record of a training run fingerprints (``mlbook.records``) and what the build's cache key covers: the
+chapter's code cells and every ``mlbook`` module they reach.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+# A code cell of a MyST notebook, its body in group 1.
+CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def _imports(tree: ast.AST, package: str) -> set[str]:
+    """``mlbook`` modules named by the imports in ``tree`` (``import mlbook.x``, ``from mlbook import x``)."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.split(".")[0] == package}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == package:
+            found.add(node.module)
+            found |= {f"{node.module}.{a.name}" for a in node.names}
+    return found
+
+
+def _module_file(name: str, package_dir: Path) -> Path | None:
+    parts = name.split(".")[1:]
+    if not parts:
+        return package_dir / "__init__.py"
+    path = package_dir.joinpath(*parts)
+    for candidate in (path.with_suffix(".py"), path / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None  # a name imported from a module (a function), not a module itself
+
+
+def modules_used(code: str, package_dir: Path = PACKAGE_DIR) -> list[Path]:
+    """The package's module files that ``code`` needs, following imports between the modules."""
+    package = package_dir.name
+    try:
+        todo = _imports(ast.parse(code), package)
+    except SyntaxError:  # IPython magics: fall back to a line-by-line scan
+        todo = set()
+        for line in code.splitlines():
+            try:
+                todo |= _imports(ast.parse(line.strip()), package)
+            except SyntaxError:
+                continue
+    seen: dict[Path, None] = {}
+    while todo:
+        path = _module_file(todo.pop(), package_dir)
+        if path is None or path in seen:
+            continue
+        seen[path] = None
+        todo |= _imports(ast.parse(path.read_text(encoding="utf-8")), package)
+    return sorted(seen)
+
+
+def package_dir(root: Path) -> Path:
+    """The helpers a book at ``root`` uses: its own ``code/mlbook``, else the installed package."""
+    own = root / "code" / "mlbook"
+    return own if own.is_dir() else PACKAGE_DIR
