@@ -19,13 +19,13 @@ from pathlib import Path
 
 EXT = Path(__file__).parent
 STATIC = EXT / "static"
-MATHJAX_OPTIONS = {"options": {"enableMenu": False}}
+MATHJAX_OPTIONS = {"enableMenu": False}  # merged into mathjax3_config["options"]
 
 
 def _configure(app, config) -> None:
     config.html_static_path = [*config.html_static_path, str(STATIC)]
     mathjax = dict(config.mathjax3_config or {})
-    mathjax["options"] = {**mathjax.get("options", {}), **MATHJAX_OPTIONS["options"]}
+    mathjax["options"] = {**mathjax.get("options", {}), **MATHJAX_OPTIONS}
     config.mathjax3_config = mathjax
 
 
