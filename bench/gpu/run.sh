@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 PHASE=${1:-all}
 export JOBS=${JOBS:-auto}  # chapters executed at once (python -m mlbook_build.execute; auto: one per core, at most 4)
 : "${OUT:?OUT must name the folder whose files come back}"
-RUN_BUDGET=${RUN_BUDGET:-540}  # seconds for all of run.sh, for a machine lent for a fixed time
+RUN_BUDGET=${RUN_BUDGET:-540}  # seconds for all of run.sh, for a job with a time limit (a cluster queue's, say)
 BUILD_TIMEOUT=${BUILD_TIMEOUT:-400}
 THROUGHPUT_TIMEOUT=${THROUGHPUT_TIMEOUT:-150}
 THROUGHPUT_ARGS=${THROUGHPUT_ARGS:-}  # every model, default steps
