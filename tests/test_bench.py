@@ -1,5 +1,6 @@
 """The benchmark scripts and the GPU run's helpers still run (tiny settings on the CPU; no timing is checked)."""
 
+import itertools
 import os
 import re
 import subprocess
@@ -7,10 +8,15 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
+import torch
 from jupyter_cache import get_cache
+from torch import nn
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "bench"
+sys.path.insert(0, str(BENCH))
+import recipes  # noqa: E402  (a script in bench/, importable once its folder is on the path)
 
 
 def run(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
@@ -34,12 +40,40 @@ def test_recipes_and_precision_train_each_way():
     assert recipes.returncode == 0, recipes.stderr[-2000:]
     assert re.search(r"^lenet\s+d2l\s+0\.\d{3}", recipes.stdout, re.MULTILINE)
     assert re.search(r"^lenet\s+both\s+0\.\d{3}", recipes.stdout, re.MULTILINE)
-    assert "cosine learning-rate schedule" in recipes.stdout  # the improved recipe used the schedule
+    assert "lenet, both: cosine learning-rate schedule" in recipes.stdout
+    assert "lenet, d2l: constant learning rate" in recipes.stdout
     precision = run(sys.executable, str(BENCH / "precision.py"), "--model", "lenet", "--epochs", "1",
                     "--n-train", "256")
     assert precision.returncode == 0, precision.stderr[-2000:]
     assert re.search(r"^\s+1\s+0\.\d{3}\s+0\.\d{3}$", precision.stdout, re.MULTILINE)
     assert "fp32: " in precision.stdout and "bf16: " in precision.stdout
+
+
+def test_standardize_gives_the_training_images_mean_0_and_std_1():
+    X = torch.randint(0, 256, (64, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    layer = recipes.Standardize.of(X)
+    z = layer(X.float() / 255)
+    assert abs(z.mean().item()) < 1e-5 and z.std().item() == pytest.approx(1, abs=1e-4)
+    assert "mean=" in repr(layer)
+    with pytest.raises(ValueError, match="std"):
+        recipes.Standardize(0.5, 0.0)
+
+
+def test_cosine_sgd_decays_the_rate_to_zero_by_the_last_batch():
+    from mlbook import data, train
+
+    g = torch.Generator().manual_seed(0)
+    y = torch.arange(600) % 3
+    X = torch.randn(600, 4, 4, generator=g) + 3 * y[:, None, None]  # three separable blobs
+    net = nn.Sequential(nn.Flatten(), nn.Linear(16, 3))
+    opt = recipes.CosineSGD(net.parameters(), lr=0.5, total_steps=2 * data.count_batches(600, 100))
+    seen = []
+    opt.register_step_pre_hook(lambda o, args, kwargs: seen.append(o.param_groups[0]["lr"]))
+    h = train.fit(net, (X, y), (X, y), epochs=2, optimizer=opt, batch_size=100, announce=False)
+    assert len(seen) == 12 and seen[0] == 0.5  # 6 batches per epoch, the first at the full rate
+    assert all(a > b for a, b in itertools.pairwise(seen))  # falls after every batch
+    assert seen[6] == pytest.approx(0.25)  # half way: cos(pi/2) = 0, half the rate
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12) and h.test_acc[-1] > 0.9
 
 
 def test_exec_table_lists_each_chapter_from_the_cache(tmp_path):

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mlbook import data
 
@@ -188,3 +190,12 @@ def test_failed_fetch_leaves_nothing(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="connection reset"):
         data.fetch(dest)
     assert list(dest.parent.iterdir()) == []
+
+
+@given(n=st.integers(0, 300), batch_size=st.integers(1, 64))
+def test_count_batches_is_the_number_of_batches(n, batch_size):
+    sizes = [len(xb) for (xb,) in data.batches(torch.arange(n), batch_size=batch_size, shuffle=False)]
+    assert data.count_batches(n, batch_size) == len(sizes)
+    assert sum(sizes) == n and all(size == batch_size for size in sizes[:-1])
+    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+        data.count_batches(n, 1 - batch_size)

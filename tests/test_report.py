@@ -1,24 +1,19 @@
-import pytest
-
 from mlbook import report, runtime
 
 
-def test_finish_needs_banner(monkeypatch):
-    monkeypatch.setattr(report, "_started", None)
-    with pytest.raises(RuntimeError, match="banner"):
-        report.finish()
+def test_show_environment_names_device_profile_and_torch(monkeypatch):
+    import IPython.display
+    import torch
 
-
-def test_banner_prints_and_glues_where_it_ran(monkeypatch, capsys):
     monkeypatch.setenv("MLBOOK_DEVICE", "cpu")
     monkeypatch.setenv("MLBOOK_PROFILE", "quick")
-    glued = {}
-    monkeypatch.setattr(report, "_glue", glued.update)
-    report.banner()
-    report.finish()
-    assert "on cpu" in capsys.readouterr().out
-    assert glued["exec_device"] == "cpu" and glued["exec_profile"] == "quick"
-    assert float(glued["exec_seconds"]) >= 0
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    report.show_environment()
+    header, _, row = shown[0].data.splitlines()
+    cells = dict(zip(header.strip("| ").split(" | "), row.strip("| ").split(" | "), strict=True))
+    assert cells["设备"] == "`cpu`" and cells["配置"] == "`quick`" and cells["PyTorch"] == torch.__version__
+    assert cells["设备型号"] == runtime.cpu_name() and cells["执行时刻"].endswith("UTC")
 
 
 def test_text_displays_without_quotes():

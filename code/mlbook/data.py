@@ -130,14 +130,20 @@ def synthetic_regression(w: torch.Tensor, b: float, n: int, noise: float = 0.01,
     return X, y.reshape(-1, 1)
 
 
+def count_batches(n: int, batch_size: int) -> int:
+    """How many minibatches ``batches`` makes of ``n`` examples (the last one may be smaller)."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    return -(-n // batch_size)
+
+
 def batches(*tensors: torch.Tensor, batch_size: int, shuffle: bool = True,
             generator: torch.Generator | None = None) -> Iterator[tuple[torch.Tensor, ...]]:
     """Minibatches of tensors that share their first dimension, indexed where the tensors live."""
     n = len(tensors[0])
     if any(len(t) != n for t in tensors):
         raise ValueError(f"all tensors need the same length, got {[len(t) for t in tensors]}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    count_batches(n, batch_size)  # checks batch_size before any work
     order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
     order = order.to(tensors[0].device)
     for start in range(0, n, batch_size):

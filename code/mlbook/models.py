@@ -21,32 +21,6 @@ def xavier_init(net: nn.Module) -> nn.Module:
     return net
 
 
-class Standardize(nn.Module):
-    """Shift and scale the input pixels to mean 0 and standard deviation 1 over the training set.
-
-    The first layer of a model, so that ``fit``, ``predict`` and a reader's own code all see the same network.
-    ``mean`` and ``std`` are statistics of the [0, 1]-scaled training images (``Standardize.of(X_train)``).
-    """
-
-    def __init__(self, mean: float, std: float) -> None:
-        super().__init__()
-        if not std > 0:
-            raise ValueError(f"std must be positive, got {std}")
-        self.mean, self.std = float(mean), float(std)
-
-    @classmethod
-    def of(cls, X: torch.Tensor) -> Standardize:
-        """The layer for images ``X`` (uint8 pixels, or floats already in [0, 1])."""
-        x = X.double() / 255 if X.dtype == torch.uint8 else X.double()
-        return cls(x.mean().item(), x.std().item())
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return (x - self.mean) / self.std
-
-    def extra_repr(self) -> str:
-        return f"mean={self.mean:.4f}, std={self.std:.4f}"
-
-
 def lenet(activation: type[nn.Module] = nn.Sigmoid, pool: type[nn.Module] = nn.AvgPool2d) -> nn.Sequential:
     """LeNet-5 for 28x28 inputs; ``lenet(nn.ReLU, nn.MaxPool2d)`` is the modernised variant (LeNet chapter)."""
     return nn.Sequential(

@@ -264,10 +264,11 @@ def publish(root: Path, log=print) -> list[Path]:
     return [target / p.parent.name / p.name for p in found]
 
 
-def median(values: list[float]) -> float:
-    """The median epoch's figure (the speed d2l's result line quotes)."""
-    ordered = sorted(values)
-    return ordered[len(ordered) // 2]
+def history(record: dict):
+    """The record's run as the ``mlbook.train.History`` that ``fit`` returned."""
+    from mlbook.train import History
+
+    return History(device=record["device"], **{name: record["history"][name] for name in SERIES})
 
 
 def summary_rows(records: list[dict], root: Path) -> list[list]:
@@ -277,7 +278,7 @@ def summary_rows(records: list[dict], root: Path) -> list[list]:
     for r in records:
         h = r["history"]
         rows.append([r["key"], r["device_name"], r["date"], r["commit"], f"{r['n_train']:,}", str(r["epochs"]),
-                     f"{h['test_acc'][-1]:.3f}", f"{sum(h['seconds']):.1f}", f"{median(h['examples_per_sec']):,.0f}",
+                     f"{h['test_acc'][-1]:.3f}", f"{sum(h['seconds']):.1f}", f"{history(r).median_speed:,.0f}",
                      changed_files(r, root)])
     return rows
 

@@ -1,31 +1,21 @@
-"""Where a chapter executed: the banner at the top of every chapter, read back by the execution report."""
+"""What pages display beside their own figures: tables, the environment they execute in, the reduced-run box."""
 
 from __future__ import annotations
 
-import time
-
 from mlbook import runtime
-from mlbook.runtime import Text  # chapters glue report.Text
-
-_started: float | None = None
+from mlbook.runtime import Text as Text  # re-exported: chapters glue report.Text
 
 
-def banner() -> None:
-    """Print and glue where this chapter executes (device, profile, time); start the chapter's clock."""
-    global _started
-    _started = time.perf_counter()
+def show_environment() -> None:
+    """Display where this page executes (device, profile, PyTorch, CPU threads, time) as a table.
+
+    A chapter needs no such cell: the build states when, where and in how long each chapter executed, under its
+    title and in the execution report (``_ext/execution.py``).
+    """
     info = runtime.describe()
-    print(f"executed {info['time']} on {info['device']} ({info['device_name']}), profile {info['profile']}, "
-          f"torch {info['torch']}, {info['threads']} CPU threads")
-    _glue({"exec_device": info["device"], "exec_profile": info["profile"], "exec_time": info["time"]})
-
-
-def finish() -> None:
-    """Glue the seconds since ``banner()`` (the last cell of a chapter)."""
-    if _started is None:
-        raise RuntimeError("call report.banner() at the top of the chapter before report.finish()")
-    seconds = time.perf_counter() - _started
-    _glue({"exec_seconds": f"{seconds:.1f}"})
+    show_table(["设备", "设备型号", "配置", "PyTorch", "CPU 线程", "执行时刻"],
+               [[f"`{info['device']}`", info["device_name"], f"`{info['profile']}`", info["torch"],
+                 info["threads"], info["time"]]])
 
 
 def show_table(header, rows) -> None:
@@ -56,10 +46,3 @@ def reduced_note(b: runtime.Budget):
         f"{images(b.n_test).strip()}测试图像、{b.epochs} 个迭代周期，而完整设置是{images(n_train)}训练图像、"
         f"{epochs} 个迭代周期。下面的损失、准确率和速度都来自这次缩减的运行，不代表完整训练的效果。"
         "完整设置下的结果见这次运行之后的“完整设置的记录”。\n```")
-
-
-def _glue(values: dict[str, str]) -> None:
-    from myst_nb import glue  # only the book build and Jupyter need myst_nb
-
-    for key, value in values.items():
-        glue(key, Text(value), display=False)

@@ -72,6 +72,7 @@ def show_record(key: str, *, title: str | None = None, root=None) -> dict | None
             f"`{MAKE_RECORD}`，再运行 `make records`，就会生成这份记录，之后每次构建的本页都会显示它。"))
         return None
     h = record["history"]
+    recorded = records.history(record)
     rows = [
         ["设备", f"{record['device_name']}（`{record['device']}`，{record['precision']}，PyTorch {record['torch']}）"],
         ["日期、提交", f"{record['date']}，`{record['commit']}`"],
@@ -79,7 +80,7 @@ def show_record(key: str, *, title: str | None = None, root=None) -> dict | None
         ["迭代周期、批量大小", f"{record['epochs']}，{record['batch_size']}"],
         ["最终测试准确率", f"{h['test_acc'][-1]:.3f}（最高 {max(h['test_acc']):.3f}）"],
         ["最终训练损失、训练准确率", f"{h['train_loss'][-1]:.3f}，{h['train_acc'][-1]:.3f}"],
-        ["训练用时", f"{sum(h['seconds']):.1f} 秒（每秒约 {records.median(h['examples_per_sec']):,.0f} 张图像）"],
+        ["训练用时", f"{sum(h['seconds']):.1f} 秒（每秒约 {recorded.median_speed:,.0f} 张图像）"],
     ]
     changed = records.changed_files(record, root)
     stale = ("" if not changed else
@@ -90,7 +91,6 @@ def show_record(key: str, *, title: str | None = None, root=None) -> dict | None
         "```{admonition} 完整设置的记录：另一次构建中的运行，不是本页这次运行\n:class: note\n"
         f"下表和下图读自 `book/records/{key}.json`：{record['date']} 在 {record['device_name']} 上"
         f"按完整设置训练的结果。\n\n{table}{stale}\n```"))
-    recorded = History(device=record["device"], **{name: h[name] for name in records.SERIES})
     plot.history(recorded, title=f"完整设置的记录（{record['device_name']}，{record['date']}）"
                  + (f"：{title}" if title else ""))
     plt.show()
@@ -102,7 +102,7 @@ def _glue_run(prefix: str, history: History, budget: runtime.Budget, n_train: in
 
     values = {
         "test_acc": history.test_acc[-1], "train_acc": history.train_acc[-1], "train_loss": history.train_loss[-1],
-        "speed": records.median(history.examples_per_sec), "seconds": sum(history.seconds),
+        "speed": history.median_speed, "seconds": sum(history.seconds),
         "epochs": budget.epochs, "device": report.Text(history.device),
         "n_train": report.Text("全部训练图像" if budget.n_train is None else f"{n_train} 张训练图像"),
     }

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mlbook import runtime
-from mlbook.data import batches
+from mlbook.data import batches, count_batches
 from mlbook.runtime import Text
 
 
@@ -31,11 +31,17 @@ class History:
     examples_per_sec: list[float] = dataclasses.field(default_factory=list)
     seconds: list[float] = dataclasses.field(default_factory=list)
 
+    @property
+    def median_speed(self) -> float:
+        """Examples per second in the median epoch (the upper one of an even count): the speed d2l's result line
+        quotes, unmoved by a slow first epoch."""
+        ordered = sorted(self.examples_per_sec)
+        return ordered[len(ordered) // 2]
+
     def summary(self) -> str:
         """d2l's familiar result line, for the last epoch."""
-        speed = sorted(self.examples_per_sec)[len(self.examples_per_sec) // 2]  # median epoch
         return (f"loss {self.train_loss[-1]:.3f}, train acc {self.train_acc[-1]:.3f}, "
-                f"test acc {self.test_acc[-1]:.3f}; {speed:.0f} examples/sec on {self.device}")
+                f"test acc {self.test_acc[-1]:.3f}; {self.median_speed:.0f} examples/sec on {self.device}")
 
 
 def prepare(x: torch.Tensor, resize: int | None = None, channels_last: bool = False) -> torch.Tensor:
@@ -136,26 +142,26 @@ class _Progress:
             print(("\r" if self.tty else "") + text.ljust(100 if self.tty else 0))
 
 
-def describe_run(n_train: int, *, epochs: int, batch_size: int, precision: str, schedule: str | None = None) -> str:
-    """The line ``fit`` prints before training: profile, training images, epochs, batch size, precision."""
+def describe_run(n_train: int, *, epochs: int, batch_size: int, precision: str = "auto",
+                 device: torch.device | None = None) -> str:
+    """The line ``fit`` prints before training: profile, training images, epochs, batch size, precision (as
+    ``fit`` resolves it on ``device``, by default ``runtime.device()``)."""
+    precision = precision_for(device or runtime.device(), precision)
     return (f"profile {runtime.profile()}, {n_train} training images, {epochs} epochs, batch size {batch_size}, "
-            f"{precision}" + (f", {schedule} learning-rate schedule" if schedule else ""))
+            f"{precision}")
 
 
 def fit(net: nn.Module, train: tuple[torch.Tensor, torch.Tensor], test: tuple[torch.Tensor, torch.Tensor], *,
         epochs: int, lr: float | None = None, batch_size: int = 256,
         optimizer: torch.optim.Optimizer | None = None, loss_fn: nn.Module | None = None,
         resize: int | None = None, device: torch.device | None = None,
-        generator: torch.Generator | None = None, precision: str = "auto", schedule: str | None = None,
-        announce: bool = True) -> History:
+        generator: torch.Generator | None = None, precision: str = "auto", announce: bool = True) -> History:
     """Train a classifier with minibatch SGD (or ``optimizer``) and return its per-epoch history.
 
     The data moves to the device once and is shuffled, batched and resized there. ``train_acc`` is the running
     accuracy over each epoch in ``train()`` mode (dropout on); ``test_acc`` is measured in ``eval()`` mode.
     Convolutional networks run channels-last; on CUDA the forward pass runs under bf16 autocast (weights and
     optimizer stay fp32) with cuDNN autotuning, unless ``precision="fp32"``.
-    ``schedule="cosine"`` lowers the learning rate after every batch along a half cosine, from its initial value
-    to 0 at the end of the last epoch; by default it stays constant (d2l).
     ``announce=False`` leaves out the line naming the profile, data size and precision: a sweep of several runs
     in one cell prints it once itself (``describe_run``) instead of once per run.
     """
@@ -163,12 +169,9 @@ def fit(net: nn.Module, train: tuple[torch.Tensor, torch.Tensor], test: tuple[to
         raise ValueError("give exactly one of lr (plain SGD) or optimizer")
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     if len(train[0]) == 0:
         raise ValueError("the training data is empty: check the slice or the budget that cut it")
-    if schedule not in (None, "cosine"):
-        raise ValueError(f"schedule must be None (a constant learning rate) or 'cosine', got {schedule!r}")
+    n_batches = count_batches(len(train[0]), batch_size)
     device = device or runtime.device()
     precision = precision_for(device, precision)
     channels_last = is_convnet(net)
@@ -177,11 +180,8 @@ def fit(net: nn.Module, train: tuple[torch.Tensor, torch.Tensor], test: tuple[to
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     X, y = (t.to(device) for t in train)
     X_test, y_test = (t.to(device) for t in test)
-    n_batches = math.ceil(len(X) / batch_size)
-    scheduler = (torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs * n_batches)
-                 if schedule == "cosine" else None)
     if announce:
-        print(describe_run(len(X), epochs=epochs, batch_size=batch_size, precision=precision, schedule=schedule))
+        print(describe_run(len(X), epochs=epochs, batch_size=batch_size, precision=precision, device=device))
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # batch shapes repeat, so the fastest kernels are worth finding
     history = History(device=str(device))
@@ -198,8 +198,6 @@ def fit(net: nn.Module, train: tuple[torch.Tensor, torch.Tensor], test: tuple[to
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            if scheduler is not None:
-                scheduler.step()
             loss_sum += loss.detach() * len(yb)
             correct += (logits.argmax(dim=1) == yb).sum()
             if progress.due():

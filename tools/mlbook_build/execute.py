@@ -64,23 +64,35 @@ def settings(root: Path) -> Settings:
 
 
 def parts(root: Path) -> list[list[str]]:
-    """The pages of ``_toc.yml`` as docnames, part by part, in reading order; the root page is a part of its own.
+    """The pages of ``_toc.yml`` as docnames, part by part, in reading order; the root page is a part of its own."""
+    site = toc(root)
+    return [[site.root.docname]] + [[str(doc) for doc in part.items] for part in site[site.root.docname].subtrees]
 
-    The one reading of the table of contents that the build layer and the tests share.
+
+def numbered(site) -> list[str]:
+    """The book's chapters: the pages of the numbered parts of a parsed ``_toc.yml`` (a sphinx-external-toc
+    ``SiteMap``, as ``env.external_site_map`` holds it during a build), in reading order.
+
+    Listing a page under a numbered part is all it takes to make it a chapter: numbered, in the execution
+    report, with the line that says where its outputs were computed (``_ext/execution.py``).
     """
+    return [str(doc) for part in site[site.root.docname].subtrees if part.numbered for doc in part.items]
+
+
+def toc(root: Path):
+    """``_toc.yml`` as sphinx-external-toc parses it for the build: the one reading of the table of contents
+    that the build layer and the tests share."""
     from sphinx_external_toc.parsing import parse_toc_yaml
 
-    site = parse_toc_yaml(root / "_toc.yml")
-    return [[site.root.docname]] + [[str(doc) for doc in part.items] for part in site[site.root.docname].subtrees]
+    return parse_toc_yaml(root / "_toc.yml")
 
 
 def chapters(root: Path, exclude: tuple[str, ...] = ()) -> list[Path]:
     """The MyST notebooks that ``_toc.yml`` lists, in its order, less those ``exclude`` patterns match."""
     from myst_nb.core.read import is_myst_markdown_notebook
-    from sphinx_external_toc.parsing import parse_toc_yaml
 
     found = []
-    for docname in parse_toc_yaml(root / "_toc.yml"):
+    for docname in toc(root):
         path = root / f"{docname}.md"
         if any(fnmatch.fnmatch(str(path), pattern) for pattern in exclude):
             continue
