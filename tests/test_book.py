@@ -84,12 +84,37 @@ def test_search_finds_chinese_words(word, docname):
     assert index["docnames"].index(docname) in hits
 
 
-def test_execution_report_names_a_device_for_every_chapter():
-    html = page("book/appendix/execution-report")
-    devices = re.findall(r'pasted-text">([^<]*)</span>', html)
-    chapters = [f for f in toc_files()[1:] if "appendix" not in f]
-    assert len(devices) == 4 * len(chapters)
-    assert set(devices[::4]) <= {"cpu", "cuda:0", "mps"}
+def chapters() -> list[str]:
+    return execute.numbered(execute.toc(ROOT))
+
+
+def visible(fragment: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", fragment)).split())
+
+
+def test_execution_report_has_a_row_for_every_chapter_in_reading_order():
+    table = re.search(r"<table[^>]*execution-report.*?</table>", page("book/appendix/execution-report"), re.DOTALL)
+    assert table, "the execution report has no table"
+    rows = [[visible(cell) for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.DOTALL)]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table.group(0), re.DOTALL)]
+    assert rows[0] == ["章节", "执行时刻（UTC）", "用时（秒）"] and rows[-1][0] == "合计"
+    titles = [re.search(r"<h1>(?:<span[^>]*>[^<]*</span>)?([^<]+)<a", page(doc)).group(1) for doc in chapters()]
+    assert [row[0] for row in rows[1:-1]] == [f"{n} {title}" for n, title in enumerate(titles, 1)]
+    for row in rows[1:-1]:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", row[1]) and float(row[2]) > 0, row
+    assert float(rows[-1][2]) == pytest.approx(sum(float(row[2]) for row in rows[1:-1]), abs=0.1 * len(rows))
+
+
+@pytest.mark.parametrize("docname", toc_files())
+def test_a_chapter_says_under_its_title_where_its_outputs_were_computed(docname):
+    """Chapters (pages of the numbered parts) do; the front page and the appendix do not."""
+    line = re.search(r"</h1>\s*<p class=\"mlbook-provenance\">(.*?)</p>", page(docname), re.DOTALL)
+    if docname not in chapters():
+        assert line is None
+        return
+    assert line, f"{docname} has no line under its title"
+    assert re.fullmatch(r"本章的输出在构建时计算：\d{4}-\d\d-\d\d \d\d:\d\d UTC 执行，用时 \d+\.\d 秒，"
+                        r"设备 (cpu|cuda:0|mps)，(quick|full) 配置（见执行报告）。", visible(line.group(1)))
 
 
 @pytest.mark.parametrize("docname", ["book/linear/softmax-regression", "book/mlp/mlp"])

@@ -12,6 +12,10 @@ and stores each success in the cache. ``jupyter-book build`` then finds every ch
 
 Each kernel gets an equal share of the cores (``OMP_NUM_THREADS``) unless the variable is set already.
 A chapter that fails is not cached: its error is printed, the others still run, and the exit status is 1.
+
+Why not jupyter-cache's own parallel executor (``local-parallel``): it executes notebooks staged in a project,
+read from their files, so it would run each chapter without the fingerprint cell the build adds and cache it under a
+key the build never looks up; and it starts one kernel per core, each with every core's threads.
 """
 
 from __future__ import annotations
