@@ -118,8 +118,7 @@ class ExecutionFacts(SphinxPostTransform):
     def run(self, **kwargs) -> None:
         docname = self.env.docname
         for node in list(self.document.findall(report_placeholder)):
-            table = _table(self.env, docname)
-            node.replace_self([nodes.paragraph("", f"本次构建：{_where()}。"), table])
+            node.replace_self(_table(self.env, docname))
         data = NbMetadataCollector.get_exec_data(self.env, docname)
         if data and docname in _chapters(self.env):
             section = next(self.document.findall(nodes.section), None)
