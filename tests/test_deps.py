@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from mlbook import sources
 from mlbook_build import deps
 
 CHAPTER = """
@@ -26,7 +27,7 @@ def make_package(root: Path) -> Path:
 
 def test_imports_are_followed_through_other_modules(tmp_path):
     pkg = make_package(tmp_path)
-    assert [p.name for p in deps.modules_used(deps.CODE_CELL.findall(CHAPTER)[0], pkg)] == [
+    assert [p.name for p in deps.modules_used(sources.code_cells(CHAPTER)[0], pkg)] == [
         "__init__.py", "alpha.py", "beta.py"]
 
 
@@ -125,7 +126,7 @@ def test_fingerprint_names_the_profile_and_device(monkeypatch):
 
 def test_real_chapters_depend_on_the_data_module():
     chapter = "```{code-cell} ipython3\nfrom mlbook import train\n```\n"
-    names = [p.name for p in deps.modules_used(deps.CODE_CELL.findall(chapter)[0])]
+    names = [p.name for p in deps.modules_used(sources.code_cells(chapter)[0])]
     assert {"train.py", "data.py", "runtime.py"} <= set(names)
     assert "report.py" not in names  # data flows one way: training never imports the presentation helpers
 
@@ -141,3 +142,12 @@ def test_a_file_is_read_once_per_process_until_it_changes(tmp_path, monkeypatch)
     big.write_bytes(b"\1" * 4096)  # same size, new content and time
     reads.clear()
     assert deps._hash([big]) != first[0] and reads == [big]
+
+
+def test_code_cells_leave_out_the_options():
+    """Both forms of a cell's options, as MyST reads them; alt text with full-width punctuation is no code."""
+    chapter = ("```{code-cell} ipython3\n:tags: [remove-input]\nx = 1\n```\n\n"
+               "```{code-cell} ipython3\n---\nmystnb:\n  image:\n    alt: 曲线：先降后升\n---\ny = 2\n```\n\n"
+               "```{code-cell} ipython3\nz = 3  # no options\n```\n")
+    assert sources.code_cells(chapter) == ["x = 1\n", "y = 2\n", "z = 3  # no options\n"]
+

@@ -19,6 +19,7 @@ kernelspec:
 # Tiny
 
 ```{code-cell} ipython3
+:tags: [remove-input]
 from mlbook import runs, select
 ```
 """
@@ -94,6 +95,9 @@ def test_a_changed_chapter_or_helper_is_named(book, monkeypatch):
     chapter = book / "book" / "part" / "tiny.md"
     chapter.write_text(chapter.read_text(encoding="utf-8").replace("# Tiny", "# Tiny, new prose"), encoding="utf-8")
     assert records.changed_files(record, book) == []  # prose is not code
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace(":tags: [remove-input]", ":tags: [hide-input]"),
+                       encoding="utf-8")
+    assert records.changed_files(record, book) == []  # nor are a cell's options (tags, alt text)
     chapter.write_text(chapter.read_text(encoding="utf-8").replace("select\n", "select  # new\n"), encoding="utf-8")
     assert records.changed_files(record, book) == ["book/part/tiny.md"]
     record["fingerprint"] = {**record["fingerprint"], "code/mlbook/gone.py": "0" * 16}

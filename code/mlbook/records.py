@@ -82,7 +82,7 @@ def fingerprint(chapter: Path, root: Path) -> dict[str, str]:
     """
     from mlbook import sources
 
-    code = "\n".join(sources.CODE_CELL.findall(chapter.read_text(encoding="utf-8")))
+    code = "\n".join(sources.code_cells(chapter.read_text(encoding="utf-8")))
     package_dir = sources.package_dir(root)
     files = {_relative(chapter, root): _digest(code.encode())}
     for p in sources.modules_used(code, package_dir):

@@ -7,12 +7,35 @@ chapter's code cells and every ``mlbook`` module they reach.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-# A code cell of a MyST notebook, its body in group 1.
+# A code cell of a MyST notebook, its body (options included) in group 1.
 CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+OPTION_LINE = re.compile(r"^:[\w-]+:")  # `:tags: [remove-input]`
+
+
+def options_end(lines: list[str]) -> int:
+    """How many of a code cell's first lines are its options, as MyST reads them: a YAML block between two
+    ``---`` lines, or ``:key: value`` lines."""
+    if lines and lines[0].strip() == "---":
+        return next((i + 1 for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
+    end = 0
+    while end < len(lines) and OPTION_LINE.match(lines[end]):
+        end += 1
+    return end
+
+
+def code_cells(text: str) -> list[str]:
+    """The code of each code cell of a MyST notebook, without the cell's options (a figure's alt text is no
+    code: editing it changes no fingerprint)."""
+    cells = []
+    for body in CODE_CELL.findall(text):
+        lines = body.splitlines(keepends=True)
+        cells.append("".join(lines[options_end(lines):]))
+    return cells
 
 
 def _imports(tree: ast.AST, package: str) -> set[str]:
@@ -56,8 +79,17 @@ def modules_used(code: str, package_dir: Path = PACKAGE_DIR) -> list[Path]:
         if path is None or path in seen:
             continue
         seen[path] = None
-        todo |= _imports(ast.parse(path.read_text(encoding="utf-8")), package)
+        stat = path.stat()
+        todo |= _module_imports(path, package, stat.st_mtime_ns, stat.st_size)
     return sorted(seen)
+
+
+@functools.lru_cache(maxsize=256)
+def _module_imports(path: Path, package: str, mtime_ns: int, size: int) -> frozenset[str]:
+    """A module's own imports of the package, parsed once per process while the file stays the same (the book's
+    build asks for every chapter, and the chapters share their modules)."""
+    del mtime_ns, size  # part of the cache key only
+    return frozenset(_imports(ast.parse(path.read_text(encoding="utf-8")), package))
 
 
 def package_dir(root: Path) -> Path:

@@ -15,7 +15,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from mlbook.sources import CODE_CELL, PACKAGE_DIR, modules_used, package_dir
+from mlbook.sources import PACKAGE_DIR, code_cells, modules_used, package_dir
 
 REPO_DIR = Path(__file__).resolve().parents[2]  # the book: tools/mlbook_build/ lies in it
 MARKER = "# mlbook dependency fingerprint"
@@ -56,7 +56,7 @@ def dependencies(chapter_source: str, package_dir: Path = PACKAGE_DIR,
     A chapter that uses ``mlbook.records`` depends on every record in ``records_dir``, each checked here, so a
     broken record stops the build before any chapter runs (``records.RecordError``, one line).
     """
-    code = "\n".join(CODE_CELL.findall(chapter_source))
+    code = "\n".join(code_cells(chapter_source))
     files = modules_used(code, package_dir)
     if requirements.is_file():
         files.append(requirements)

@@ -18,9 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mlbook.sources import CODE_CELL
+from mlbook.sources import CODE_CELL, options_end
 
-OPTION = re.compile(r"^:[\w-]+:")  # a cell's short-form options (":tags: [remove-input]")
 OUT = Path("_build") / "lint"
 # What the page's code column shows without scrolling sideways (about 88 monospace characters at 1400 px, and
 # what a printed page holds); the package's own code keeps the project's longer limit.
@@ -33,11 +32,7 @@ def as_python(chapter: str) -> str:
     for cell in CODE_CELL.finditer(chapter):
         first = chapter.count("\n", 0, cell.start(1))
         body = cell.group(1).split("\n")
-        start = 0
-        if body and body[0].strip() == "---":  # YAML options between two "---" lines
-            start = body.index("---", 1) + 1 if "---" in body[1:] else 0
-        while start < len(body) and OPTION.match(body[start]):
-            start += 1
+        start = options_end(body)
         for i in range(start, len(body)):
             lines[first + i] = body[i]
     return "\n".join(lines).rstrip("\n") + "\n"
