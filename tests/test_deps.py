@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import pytest
+
 from mlbook import sources
 from mlbook_build import deps
 
@@ -100,10 +102,23 @@ def test_one_definition_of_reading_the_data():
         assert ("--fetch" in "".join(nb["cells"][0]["source"])) is fetches
 
 
-def test_magics_do_not_hide_imports(tmp_path):
+@pytest.mark.parametrize(("code", "found"), [
+    ("%matplotlib inline\nimport mlbook.gamma\n", ["gamma.py"]),  # a magic
+    ("import torch\nfrom mlbook import (\n    gamma,\n)\n", ["__init__.py", "gamma.py"]),  # over lines
+    ("def f():\n    from mlbook import gamma\n    return gamma\n", ["__init__.py", "gamma.py"]),  # in a function
+    ("from mlbook import \\\n    gamma\n", ["__init__.py", "gamma.py"]),  # a backslash continuation
+    ("import torch, mlbook.gamma as g\n", ["gamma.py"]),
+    ("x = 1; import mlbook.gamma\n", ["gamma.py"]),  # after another statement on the line
+    ("import torch; from mlbook import gamma; y = 2\n", ["__init__.py", "gamma.py"]),
+])
+def test_every_form_of_import_is_found(tmp_path, code, found):
     pkg = make_package(tmp_path)
-    code = "%matplotlib inline\nimport mlbook.gamma\n"
-    assert [p.name for p in deps.modules_used(code, pkg)] == ["gamma.py"]
+    assert [p.name for p in deps.modules_used(code, pkg)] == found
+
+
+def test_a_mention_that_is_no_import_adds_nothing(tmp_path):
+    pkg = make_package(tmp_path)
+    assert deps.modules_used("# from mlbook import gamma\nprint('import mlbook.gamma')\n", pkg) == []
 
 
 def test_fingerprint_appends_one_hidden_cell():
