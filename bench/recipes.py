@@ -39,7 +39,6 @@ RECIPES = {  # name: (standardize the input, cosine learning-rate schedule)
 }
 
 
-
 class Standardize(nn.Module):
     """Shift and scale the input pixels to mean 0 and standard deviation 1 over the training set.
 

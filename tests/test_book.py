@@ -92,11 +92,22 @@ def visible(fragment: str) -> str:
     return " ".join(unescape(re.sub(r"<[^>]+>", "", fragment)).split())
 
 
-def test_execution_report_has_a_row_for_every_chapter_in_reading_order():
-    table = re.search(r"<table[^>]*execution-report.*?</table>", page("book/appendix/execution-report"), re.DOTALL)
+def report_rows(html: str) -> list[list[str]]:
+    """The execution report's table (``_ext/execution.py``) as the reader sees it, header row first."""
+    table = re.search(r"<table[^>]*execution-report.*?</table>", html, re.DOTALL)
     assert table, "the execution report has no table"
-    rows = [[visible(cell) for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.DOTALL)]
+    return [[visible(cell) for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.DOTALL)]
             for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table.group(0), re.DOTALL)]
+
+
+def provenance(device: str = "(cpu|cuda:0|mps)", profile: str = "(quick|full)") -> str:
+    """The pattern of the line under a chapter's title (``_ext/execution.py``), as the reader sees it."""
+    return (r"本章的输出在构建时计算：\d{4}-\d\d-\d\d \d\d:\d\d UTC 执行，用时 \d+\.\d 秒，"
+            rf"设备 {device}，{profile} 配置（见执行报告）。")
+
+
+def test_execution_report_has_a_row_for_every_chapter_in_reading_order():
+    rows = report_rows(page("book/appendix/execution-report"))
     assert rows[0] == ["章节", "执行时刻（UTC）", "用时（秒）"] and rows[-1][0] == "合计"
     titles = [re.search(r"<h1>(?:<span[^>]*>[^<]*</span>)?([^<]+)<a", page(doc)).group(1) for doc in chapters()]
     assert [row[0] for row in rows[1:-1]] == [f"{n} {title}" for n, title in enumerate(titles, 1)]
@@ -113,8 +124,7 @@ def test_a_chapter_says_under_its_title_where_its_outputs_were_computed(docname)
         assert line is None
         return
     assert line, f"{docname} has no line under its title"
-    assert re.fullmatch(r"本章的输出在构建时计算：\d{4}-\d\d-\d\d \d\d:\d\d UTC 执行，用时 \d+\.\d 秒，"
-                        r"设备 (cpu|cuda:0|mps)，(quick|full) 配置（见执行报告）。", visible(line.group(1)))
+    assert re.fullmatch(provenance(), visible(line.group(1)))
 
 
 @pytest.mark.parametrize("docname", ["book/linear/softmax-regression", "book/mlp/mlp"])
